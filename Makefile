@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine with Python 3.11+:
+#   make demo   set up, build the demo database, audit one demo unit
+#   make test   set up, then run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := thads-audit
+DEMO_DB := outputs/demo/demo.duckdb
+DEMO_UNIT ?= KV01
+DEMO_AS_OF ?= 2026-10-15
+
+.PHONY: setup demo test browser lab lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "THADS audit" >/dev/null
+	@touch $(STAMP)
+
+$(DEMO_DB): $(STAMP)
+	$(BIN)/audit demo-data --out $(DEMO_DB)
+
+demo: $(DEMO_DB)
+	$(BIN)/audit run --source $(DEMO_DB) --unit $(DEMO_UNIT) --as-of $(DEMO_AS_OF) \
+	    --period-start 2025-10-01 --period-end 2026-09-30 --out outputs/demo/$(DEMO_UNIT)
+
+# The browser test opens report.html in Debian's Chromium (Playwright drives it; it
+# never downloads a browser). Installing it needs root, as on CI.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	    || echo "chromium is not installed and could not be installed: the browser test will fail under CI"
+
+test: $(STAMP) browser
+	$(BIN)/python -m ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_scan.py
+
+clean:
+	rm -rf $(VENV) outputs/demo

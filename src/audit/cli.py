@@ -1,0 +1,223 @@
+"""The ``audit`` command line.
+
+    audit run       --source SRC --unit UNIT --as-of DATE --out DIR   one unit, notebook → HTML
+    audit scan      --source SRC --as-of DATE --out DIR               every unit, no notebook
+    audit validate  SRC                                              data-quality summary
+    audit demo-data --out PATH                                       the synthetic demo database
+    audit sample units  --source SRC --as-of DATE --cycle NAME --count K   surprise-inspection draw
+    audit sample cases  --source SRC --unit UNIT --as-of DATE --cycle NAME a unit's cases to inspect
+    audit sample verify DIR                                          recompute and check a cycle's draws
+    audit sample report DIR                                          the cycle's HTML page
+
+Every failure the user can cause ends with one line on stderr and a non-zero
+exit code (2 for bad input or parameters, 1 for a failed run); a traceback is
+shown only with ``AUDIT_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import AuditError, ParameterError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return n
+
+
+def _add_period(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", required=True, type=_date, help="audit date (YYYY-MM-DD); later events are ignored")
+    p.add_argument("--period-start", type=_date, help="start of the statistical period (default: 1 October)")
+    p.add_argument("--period-end", type=_date, help="end of the statistical period (default: the audit date)")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default vi)")
+    p.add_argument("--params", type=Path, help="an inspection's YAML file overriding rule parameters")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="audit", description="Audit the case records of civil judgment enforcement units.",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="audit one unit through the notebook and render the HTML report")
+    run.add_argument("--source", required=True, help="CSV/Parquet folder, .xlsx, .duckdb/.sqlite file or database URL")
+    run.add_argument("--unit", required=True, help="unit_id of the unit to audit")
+    _add_period(run)
+    run.add_argument("--out", required=True, type=Path, help="folder for the report and findings")
+
+    scan = sub.add_parser("scan", help="measures and rules over every unit, without a notebook")
+    scan.add_argument("--source", required=True)
+    _add_period(scan)
+    scan.add_argument("--out", required=True, type=Path)
+
+    val = sub.add_parser("validate", help="read a source and print its data-quality summary")
+    val.add_argument("source")
+    val.add_argument("--unit", help="only this unit's rows")
+
+    demo = sub.add_parser("demo-data", help="write the synthetic demo database (DuckDB)")
+    demo.add_argument("--out", required=True, type=Path)
+    demo.add_argument("--units", type=_positive, default=8, help="regional units (default 8)")
+    demo.add_argument("--cases-per-unit", type=_positive, default=1500, help="cases per unit (default 1500)")
+    demo.add_argument("--seed", type=int, default=7)
+
+    _add_sample(sub)
+    return parser
+
+
+def _add_sample(sub: argparse._SubParsersAction) -> None:
+    sample = sub.add_parser("sample", help="surprise-inspection sampling: draw units or cases, verify, report")
+    actions = sample.add_subparsers(dest="sample_command", required=True, metavar="ACTION")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--source", required=True, help="case records of every unit (path or database URL)")
+        p.add_argument("--as-of", required=True, type=_date, help="records date (YYYY-MM-DD)")
+        p.add_argument("--cycle", required=True, help="the cycle's name, e.g. 2026-11 (one draw per cycle)")
+        p.add_argument("--out", type=Path, help="the cycle's folder (default outputs/sampling/CYCLE)")
+        p.add_argument("--params", type=Path, help="overrides of params/sampling.yaml")
+        p.add_argument("--rule-params", type=Path, help="an inspection's rule parameters (as audit run --params)")
+        p.add_argument("--redraw", action="store_true", help="replace the cycle's recorded draw (needs --reason)")
+        p.add_argument("--reason", help="why the draw is replaced; written to the sampling log")
+
+    units = actions.add_parser("units", help="draw units with probability proportional to risk")
+    common(units)
+    units.add_argument("--count", required=True, type=_positive, help="units to draw")
+    units.add_argument("--history", type=Path, help="CSV unit_id,inspected_on of inspections outside the tool")
+    units.add_argument("--report", action="store_true", help="also render the cycle's report.html")
+    units.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default vi)")
+
+    cases = actions.add_parser("cases", help="draw the cases to inspect in one unit")
+    common(cases)
+    cases.add_argument("--unit", required=True, help="unit_id of the unit")
+
+    verify = actions.add_parser("verify", help="recompute a cycle's draws from the revealed seeds and check them")
+    verify.add_argument("dir", type=Path, help="the cycle's folder")
+    verify.add_argument("--source", help="read the records from here instead of the recorded source")
+
+    report = actions.add_parser("report", help="render the cycle's report.html from its recorded draw")
+    report.add_argument("dir", type=Path, help="the cycle's folder")
+    report.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default vi)")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .report import run_unit_report
+
+    outputs = run_unit_report(args.source, args.unit, args.as_of, args.out, period_start=args.period_start,
+                              period_end=args.period_end, lang=args.lang, params_file=args.params)
+    print(f"report:   {outputs.report_html}")
+    print(f"findings: {outputs.findings_csv}")
+    print(f"manifest: {outputs.manifest_json}")
+    return 0
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from .export import write_findings, write_kpis
+    from .pipeline import scan_source
+
+    start = time.perf_counter()
+    result = scan_source(args.source, args.as_of, args.period_start, args.period_end, args.lang, args.params)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = write_findings(result.findings, args.out) + [write_kpis(result.kpis, args.out)]
+    n_units = result.kpis["unit_id"].nunique()
+    print(f"{len(result.findings)} findings over {n_units} units in {time.perf_counter() - start:.1f} s")
+    for p in paths:
+        print(f"  {p}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .io import load_records
+    from .validate import summary
+
+    print(summary(load_records(args.source, unit=args.unit)))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import write_demo_database
+
+    result = write_demo_database(args.out, units=args.units, cases_per_unit=args.cases_per_unit, seed=args.seed)
+    print(f"demo database: {result.path} ({result.counts.get('cases', 0):,} cases, {result.seconds:.1f} s)")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from . import sampling
+
+    action = args.sample_command
+    if action in ("units", "cases") and args.redraw and not (args.reason or "").strip():
+        raise ParameterError("--redraw needs --reason TEXT: every redraw is logged with its reason")
+    if action == "units":
+        draw = sampling.sample_units(args.source, args.as_of, args.cycle, args.count, args.out,
+                                     params_file=args.params, rule_params=args.rule_params,
+                                     history_file=args.history, redraw=args.redraw, reason=args.reason)
+        _print_draw(draw, f"{len(draw['selected'])} of {len(draw['units'])} units")
+        if args.report:
+            print(f"  report:     {sampling.render_report(Path(draw['result_file']).parent, args.lang)}")
+    elif action == "cases":
+        draw = sampling.sample_cases(args.source, args.unit, args.as_of, args.cycle, args.out,
+                                     params_file=args.params, rule_params=args.rule_params,
+                                     redraw=args.redraw, reason=args.reason)
+        _print_draw(draw, f"{len(draw['selected'])} cases of unit {args.unit}")
+    elif action == "verify":
+        for v in sampling.verify(args.dir, source=args.source):
+            extra = f"; {v.abandoned} commitment(s) without a draw in the log" if v.abandoned else ""
+            print(f"verified: {v.path} ({v.kind}: {len(v.selected)} selected, "
+                  f"commitment {v.commitment[:16]}…{extra})")
+    else:
+        print(f"report: {sampling.render_report(args.dir, args.lang)}")
+    return 0
+
+
+def _print_draw(draw: dict, what: str) -> None:
+    shown = ", ".join(draw["selected"][:12]) + (" …" if len(draw["selected"]) > 12 else "")
+    how = "recorded draw returned" if draw.get("status") == "recorded" else "new draw"
+    print(f"cycle {draw['cycle']}: {what} ({how}, drawn {draw['drawn_at'][:19]}Z)")
+    print(f"  selected:   {shown}")
+    print(f"  commitment: {draw['commitment']}")
+    print(f"  seed:       {draw['seed']}")
+    print(f"  result:     {draw['result_file']}")
+
+
+_COMMANDS = {"run": _run, "scan": _scan, "validate": _validate, "demo-data": _demo, "sample": _sample}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except AuditError as exc:
+        print(f"audit {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"audit {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line unless asked for the traceback
+        if os.environ.get("AUDIT_DEBUG"):
+            raise
+        print(f"audit {args.command}: internal error: {type(exc).__name__}: {exc} "
+              "(set AUDIT_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""One Parquet file of a folder source, and the Arrow → pandas conversion DuckDB shares.
+
+Only the contract's columns are read (Parquet is columnar, so a wide export
+costs nothing extra). Integers arrive as nullable ``Int64`` so that money with
+gaps never passes through float.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import SourceError
+from .base import column_map
+
+__all__ = ["read_parquet_file", "arrow_to_frame"]
+
+ROW_BASE = 1
+
+_STR = pd.StringDtype(na_value=float("nan"))  # pandas' default "str"
+
+
+def _types(t: pa.DataType) -> object:
+    if pa.types.is_integer(t):
+        return pd.Int64Dtype()
+    if pa.types.is_boolean(t):
+        return pd.BooleanDtype()
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return _STR
+    return None  # numpy's own mapping (floats, timestamps, dates as datetime64)
+
+
+def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as pandas with nullable integers and flags, ``str`` text, datetime64 dates."""
+    return table.to_pandas(types_mapper=_types, date_as_object=False)
+
+
+def read_parquet_file(path: Path, table: str) -> pd.DataFrame:
+    """Read the contract columns of one Parquet file, renamed to contract names.
+
+    Raises
+    ------
+    SourceError
+        If the file is not readable Parquet or lacks a required column.
+    """
+    where = str(path)
+    try:
+        names = pq.read_schema(path).names
+        mapping = column_map(table, names, where)
+        data = pq.read_table(path, columns=list(mapping))
+    except (OSError, pa.ArrowException) as exc:
+        raise SourceError(f"cannot read Parquet: {str(exc).splitlines()[0]}", file=where, table=table) from exc
+    return arrow_to_frame(data).rename(columns=mapping)

@@ -1,0 +1,195 @@
+"""THADS statistics per unit and period, exactly as RULES.md defines them,
+plus the age profile of open cases and each executor's load.
+
+Every function is vectorised over all units at once, so the per-unit
+notebook and the all-units scan share one implementation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ._frames import lookup, member
+from .records import CaseRecords
+
+__all__ = [
+    "AGE_BUCKETS", "RESOLVED", "LEFT_BOOKS", "classification_at", "case_classification", "collections",
+    "thads_metrics", "unit_kpis", "age_profile", "executor_load", "open_cases",
+]
+
+RESOLVED = ("completed", "terminated")
+LEFT_BOOKS = ("entrusted", "returned")
+AGE_BUCKETS = ("0-90", "91-180", "181-365", "1-2y", ">2y")
+_AGE_EDGES = [-1, 90, 180, 365, 730, np.inf]
+METRIC_COLUMNS = (
+    "cases_total", "cases_with_conditions", "cases_resolved",
+    "money_total", "money_with_conditions", "money_resolved",
+)
+
+
+def _ts(day: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(day)
+
+
+def collections(events: pd.DataFrame) -> pd.DataFrame:
+    """Collection events only: case_id, event_date, amount (missing amounts count as 0)."""
+    c = events.loc[events["event_type"] == "collection", ["case_id", "event_date", "amount"]]
+    return c.assign(amount=c["amount"].fillna(0).astype("Int64"))
+
+
+def _sum_by_case(frame: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series:
+    s = frame.loc[mask].groupby("case_id", sort=False)["amount"].sum()
+    return s.reindex(index, fill_value=0).astype("Int64")
+
+
+def classification_at(cases: pd.DataFrame, events: pd.DataFrame, day: dt.date) -> pd.Series:
+    """Each case's classification on ``day``: its latest ``classified_*`` event on or
+    before that day, else the ``condition`` column. Indexed like ``cases``."""
+    cls = events.loc[member(events["event_type"], ["classified_with", "classified_without"])
+                     & (events["event_date"] <= _ts(day)), ["case_id", "event_date", "event_type"]]
+    latest = cls.sort_values("event_date", kind="stable").drop_duplicates("case_id", keep="last")
+    by_case = latest.set_index("case_id")["event_type"].map(
+        {"classified_with": "with_conditions", "classified_without": "without_conditions"})
+    at = lookup(cases["case_id"], by_case)
+    return at.fillna(cases["condition"]).astype("str")
+
+
+def case_classification(records: CaseRecords, day: dt.date) -> pd.Series:
+    """:func:`classification_at` for all of ``records.cases``, computed once per day."""
+    return records.cached(("classification", day),
+                          lambda: classification_at(records.cases, records.events, day))
+
+
+def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The six reported metrics per unit for the period [start, end] (RULES.md).
+
+    Returns one row per unit that has cases on the books, indexed by unit_id,
+    with integer columns ``METRIC_COLUMNS``.
+    """
+    cases, events = records.cases, records.events
+    s, e = _ts(start), _ts(end)
+    closed = cases["closed_date"]
+    on_books = (cases["received_date"] <= e) & ~(closed < s)
+    left_in_p = member(cases["status"], LEFT_BOOKS) & closed.between(s, e)
+    books = cases.loc[on_books & ~left_in_p.fillna(False)].set_index("case_id", drop=False)
+
+    col = collections(events)
+    col = col[member(col["case_id"], books.index)]
+    before = _sum_by_case(col, col["event_date"] < s, books.index)
+    within = _sum_by_case(col, col["event_date"].between(s, e), books.index)
+    upto_end = _sum_by_case(col, col["event_date"] <= e, books.index)
+
+    resolved = member(books["status"], RESOLVED) & books["closed_date"].between(s, e)
+    cls = classification_at(books.reset_index(drop=True), events, end)
+    cls.index = books.index
+    with_cond = resolved | (cls == "with_conditions")
+    money_total = books["amount_due"].astype("Int64") - before
+    terminated = (books["status"] == "terminated") & resolved
+    remaining = (books["amount_due"].astype("Int64") - upto_end).clip(lower=0)
+    money_resolved = within + remaining.where(terminated, 0)
+
+    frame = pd.DataFrame({
+        "unit_id": books["unit_id"],
+        "cases_total": 1,
+        "cases_with_conditions": with_cond.astype("int64"),
+        "cases_resolved": resolved.astype("int64"),
+        "money_total": money_total,
+        "money_with_conditions": money_total.where(with_cond, 0),
+        "money_resolved": money_resolved,
+    })
+    out = frame.groupby("unit_id", sort=True)[list(METRIC_COLUMNS)].sum()
+    return out.astype("Int64")
+
+
+def _rate(num: pd.Series, den: pd.Series) -> pd.Series:
+    den_f = den.astype("float64")
+    return (num.astype("float64") / den_f).where(den_f > 0)
+
+
+def open_cases(cases: pd.DataFrame) -> pd.Series:
+    """Cases still on the unit's books (not closed) — a boolean mask."""
+    return cases["closed_date"].isna() & ~member(cases["status"], RESOLVED + LEFT_BOOKS)
+
+
+def unit_kpis(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """One row per unit with cases: the THADS metrics for the period, completion rates
+    by cases and by money, and workload figures."""
+    units = records.units[["unit_id", "name"]].set_index("unit_id")
+    m = thads_metrics(records, start, end)
+    cases = records.cases
+    idx = m.index
+    books_cls = case_classification(records, end)
+    e = _ts(end)
+    on_books_open = (cases["received_date"] <= e) & ~(cases["closed_date"] <= e)
+    without = cases.loc[on_books_open & (books_cls == "without_conditions")].groupby("unit_id").size()
+    still_open = cases.loc[open_cases(cases)].groupby("unit_id").size()
+    resolved = cases.loc[member(cases["status"], RESOLVED) & cases["closed_date"].between(_ts(start), e)]
+    days = (resolved["closed_date"] - resolved["received_date"]).dt.days
+    median_days = days.groupby(resolved["unit_id"]).median()
+    n_exec = records.executors.groupby("unit_id")["executor_id"].nunique()
+
+    out = pd.DataFrame(index=idx)
+    out["unit_name"] = units["name"].reindex(idx)
+    out["period_start"] = _ts(start)
+    out["period_end"] = e
+    for c in METRIC_COLUMNS:
+        out[c] = m[c]
+    out["cases_rate"] = _rate(m["cases_resolved"], m["cases_with_conditions"])
+    out["money_rate"] = _rate(m["money_resolved"], m["money_with_conditions"])
+    out["cases_without_conditions"] = without.reindex(idx, fill_value=0).astype("Int64")
+    out["open_cases"] = still_open.reindex(idx, fill_value=0).astype("Int64")
+    out["executors"] = n_exec.reindex(idx, fill_value=0).astype("Int64")
+    out["cases_per_executor"] = _rate(m["cases_total"], out["executors"])
+    out["median_days_to_completion"] = median_days.reindex(idx).astype("float64")
+    out = out.reset_index(names="unit_id")
+    out["period_start"] = out["period_start"].astype("datetime64[s]")
+    out["period_end"] = out["period_end"].astype("datetime64[s]")
+    return out
+
+
+def age_profile(records: CaseRecords, as_of: dt.date) -> pd.DataFrame:
+    """Open cases by age since receipt on ``as_of``: unit_id, bucket, cases, money."""
+    cases = records.cases.loc[open_cases(records.cases)]
+    age = (_ts(as_of) - cases["received_date"]).dt.days
+    bucket = pd.cut(age, _AGE_EDGES, labels=list(AGE_BUCKETS))
+    col = collections(records.events)
+    paid = col.groupby("case_id")["amount"].sum()
+    money = (cases["amount_due"] - lookup(cases["case_id"], paid).fillna(0).astype("Int64")).clip(lower=0)
+    frame = pd.DataFrame({"unit_id": cases["unit_id"], "bucket": bucket, "money": money})
+    out = (frame.groupby(["unit_id", "bucket"], observed=False)
+           .agg(cases=("money", "size"), money=("money", "sum")).reset_index())
+    out["bucket"] = out["bucket"].astype("str")
+    out["cases"] = out["cases"].astype("Int64")
+    out["money"] = out["money"].astype("Int64")
+    return out
+
+
+def executor_load(records: CaseRecords, as_of: dt.date, start: dt.date | None = None) -> pd.DataFrame:
+    """Per executor: open cases, open with conditions, money still owed, and cases resolved
+    since ``start`` (default: the start of the statistical year of ``as_of``)."""
+    if start is None:
+        start = dt.date(as_of.year if as_of.month >= 10 else as_of.year - 1, 10, 1)
+    cases = records.cases
+    is_open = open_cases(cases)
+    col = collections(records.events)
+    paid = col.groupby("case_id")["amount"].sum()
+    owed = (cases["amount_due"] - lookup(cases["case_id"], paid).fillna(0).astype("Int64")).clip(lower=0)
+    resolved = member(cases["status"], RESOLVED) & cases["closed_date"].between(_ts(start), _ts(as_of))
+    frame = pd.DataFrame({
+        "executor_id": cases["executor_id"],
+        "open_cases": is_open.astype("int64"),
+        "open_with_conditions": (is_open & (cases["condition"] == "with_conditions")).astype("int64"),
+        "money_open": owed.where(is_open, 0),
+        "resolved_in_period": resolved.astype("int64"),
+    })
+    agg = frame.dropna(subset=["executor_id"]).groupby("executor_id").sum()
+    ex = records.executors[["executor_id", "unit_id", "name"]].drop_duplicates("executor_id")
+    ex = ex[member(ex["executor_id"], agg.index) | member(ex["unit_id"], cases["unit_id"])]
+    out = ex.merge(agg, left_on="executor_id", right_index=True, how="left")
+    for c in ("open_cases", "open_with_conditions", "money_open", "resolved_in_period"):
+        out[c] = out[c].fillna(0).astype("Int64")
+    return out[["unit_id", "executor_id", "name", "open_cases", "open_with_conditions",
+                "money_open", "resolved_in_period"]].reset_index(drop=True)

@@ -1,0 +1,185 @@
+"""One unit audited, or every unit scanned: load → validate → measures → rules.
+
+The notebook and the command line both call these two functions; neither
+names a rule or a measure itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import measures
+from .config import Settings, load_settings
+from .errors import ParameterError
+from .i18n import check_lang
+from .records import CaseRecords
+from .rules.registry import RuleContext, run_rules
+
+__all__ = ["UnitAudit", "ScanResult", "audit_unit", "scan_source", "default_period", "as_date", "peer_units",
+           "year_before"]
+
+
+def as_date(value: object, name: str) -> dt.date:
+    """Accept a date, a datetime or an ISO string; refuse anything else."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ParameterError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def default_period(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The statistical year (1 Oct – 30 Sep) containing ``as_of``, up to ``as_of``."""
+    start_year = as_of.year if as_of.month >= 10 else as_of.year - 1
+    return dt.date(start_year, 10, 1), as_of
+
+
+@dataclass
+class UnitAudit:
+    """Everything the unit notebook shows."""
+
+    unit: dict[str, object]
+    as_of: dt.date
+    period_start: dt.date
+    period_end: dt.date
+    lang: str
+    records: CaseRecords
+    findings: pd.DataFrame
+    kpis: pd.DataFrame
+    age_profile: pd.DataFrame
+    executor_load: pd.DataFrame
+    settings: Settings
+    timings: dict[str, float] = field(default_factory=dict)
+    # Per rule: a model's quality, or why the rule stayed silent (see RuleContext.notes).
+    notes: dict[str, dict[str, object]] = field(default_factory=dict)
+    # The units the audited unit was compared with (its province), for peer-based rules.
+    peer_units: list[str] = field(default_factory=list)
+    # What the report compares the unit with: every peer unit's KPIs for the same period,
+    # the unit's own KPIs for the same period a year earlier, and the peers' records (the
+    # province's valuers, auction organisations and bidders). None without peers.
+    peer_kpis: pd.DataFrame | None = None
+    previous_kpis: pd.DataFrame | None = None
+    population: CaseRecords | None = None
+
+
+@dataclass
+class ScanResult:
+    findings: pd.DataFrame
+    kpis: pd.DataFrame
+    records: CaseRecords
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+def _context(settings: Settings, as_of: dt.date, start: dt.date, end: dt.date, lang: str,
+             population: CaseRecords | None = None) -> RuleContext:
+    if start > end:
+        raise ParameterError(f"period_start {start} is after period_end {end}")
+    return RuleContext(as_of=as_of, settings=settings, period_start=start, period_end=end, lang=lang,
+                       population=population)
+
+
+def year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def peer_units(units: pd.DataFrame, unit_id: str) -> list[str]:
+    """The audited unit and its siblings under the same parent (for a top unit: it and the
+    units it supervises) — the peers that valuation, auction and share comparisons use."""
+    parent = units.loc[units["unit_id"] == unit_id, "parent_id"].iloc[0]
+    if pd.isna(parent):
+        peers = units.loc[(units["parent_id"] == unit_id) | (units["unit_id"] == unit_id), "unit_id"]
+    else:
+        peers = units.loc[(units["parent_id"] == parent) | (units["unit_id"] == parent), "unit_id"]
+    return sorted(set(peers.dropna()) | {unit_id})
+
+
+def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
+               period_start: object = None, period_end: object = None, lang: str = "vi",
+               params_file: str | Path | None = None, peers: bool = True) -> UnitAudit:
+    """Audit one unit: its KPIs for the period and every registered rule's findings.
+
+    Parameters
+    ----------
+    source : path, URL or CaseRecords
+        Where the case records live (see :func:`audit.io.load_records`).
+    unit_id : str
+        The unit to audit; only its rows are read where the source can filter.
+    as_of : date or ISO string
+        The audit date: later events are ignored.
+    period_start, period_end : date or ISO string, optional
+        The statistical period; by default the statistical year up to ``as_of``.
+    lang : {"vi", "en"}
+    params_file : path, optional
+        An inspection's YAML overriding rule parameters.
+    peers : bool
+        Also read the unit's province (its parent's units) so that rules comparing the
+        unit, its valuers, auction organisations and bidders with their peers can run.
+    """
+    from .io import load_records
+
+    as_of_d = as_date(as_of, "as_of")
+    d_start, d_end = default_period(as_of_d)
+    start = as_date(period_start, "period_start") if period_start else d_start
+    end = as_date(period_end, "period_end") if period_end else d_end
+    lang = check_lang(lang)
+    settings = load_settings(params_file)  # parameters are checked before any data is read
+    _context(settings, as_of_d, start, end, lang)
+    loaded = source if isinstance(source, CaseRecords) else load_records(str(source), unit=unit_id)
+    units = loaded.units
+    match = units[units["unit_id"] == unit_id]
+    if match.empty:
+        known = loaded.unit_ids()
+        raise ParameterError(f"unit {unit_id!r} is not in the source (units: {', '.join(known[:10])}"
+                             f"{'…' if len(known) > 10 else ''})")
+    records = loaded.for_unit(unit_id).as_of(as_of_d)
+    population = None
+    peer_ids = peer_units(units, unit_id) if peers else [unit_id]
+    if len(peer_ids) > 1:
+        whole = loaded if isinstance(source, CaseRecords) else load_records(str(source), unit=peer_ids)
+        population = whole.for_units(peer_ids).as_of(as_of_d)
+    ctx = _context(settings, as_of_d, start, end, lang, population)
+    timings: dict[str, float] = {}
+    findings = run_rules(records, ctx, timings=timings)
+    return UnitAudit(
+        unit=match.iloc[0][["unit_id", "name", "level", "parent_id"]].to_dict(),
+        as_of=as_of_d, period_start=start, period_end=end, lang=lang, records=records,
+        findings=findings,
+        kpis=measures.unit_kpis(records, start, end),
+        age_profile=measures.age_profile(records, as_of_d),
+        executor_load=measures.executor_load(records, as_of_d),
+        settings=settings, timings=timings, notes=ctx.notes, peer_units=peer_ids,
+        peer_kpis=measures.unit_kpis(population, start, end) if population is not None else None,
+        previous_kpis=measures.unit_kpis(records, year_before(start), year_before(end)),
+        population=population,
+    )
+
+
+def scan_source(source: str | Path | CaseRecords, as_of: object, period_start: object = None,
+                period_end: object = None, lang: str = "vi",
+                params_file: str | Path | None = None) -> ScanResult:
+    """Every unit's KPIs and findings in one pass, without a notebook."""
+    from .io import load_records
+
+    as_of_d = as_date(as_of, "as_of")
+    d_start, d_end = default_period(as_of_d)
+    start = as_date(period_start, "period_start") if period_start else d_start
+    end = as_date(period_end, "period_end") if period_end else d_end
+    settings = load_settings(params_file)
+    ctx = _context(settings, as_of_d, start, end, check_lang(lang))
+    records = source if isinstance(source, CaseRecords) else load_records(str(source))
+    records = records.as_of(as_of_d)
+    timings: dict[str, float] = {}
+    findings = run_rules(records, ctx, timings=timings)
+    return ScanResult(findings, measures.unit_kpis(records, start, end), records, timings, ctx.notes)

@@ -1,0 +1,265 @@
+"""Run the unit notebook with papermill and turn it into the run's files.
+
+Parameters are checked before any kernel starts. The notebook runs in a
+staging folder inside the output folder; only a run that succeeded end to
+end is moved into place, so ``<out>/report.html`` is never the report of a
+failed or half-finished run. A failed run keeps its partial notebook under
+``<out>/failed/`` for diagnosis and raises one :class:`RunError` line naming
+the cell.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ParameterError, RunError
+from ..i18n import check_lang, t
+from .dispositions import read_dispositions
+from .outputs import FILES, read_manifest, redact, sha256, update_manifest, utc_now
+from .paths import NOTEBOOK, PROJECT_DIR
+
+__all__ = ["KERNEL", "RunOutputs", "run_unit_report", "check_parameters"]
+
+KERNEL = "thads-audit"
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """The files of one successful unit run."""
+
+    out_dir: Path
+    report_html: Path
+    executed_ipynb: Path
+    findings_csv: Path
+    findings_json: Path
+    findings_xlsx: Path
+    kpis_csv: Path
+    conclusion_docx: Path
+    conclusion_md: Path
+    manifest_json: Path
+
+    @classmethod
+    def in_folder(cls, out: Path) -> RunOutputs:
+        return cls(out, **{role: out / name for role, name in FILES.items()})
+
+
+def _iso(value: Any, name: str) -> str | None:
+    from ..pipeline import as_date
+
+    if value is None or value == "":
+        return None
+    return as_date(value, name).isoformat()
+
+
+def check_parameters(source: str | Path, unit: str, as_of: Any, out: str | Path,
+                     period_start: Any = None, period_end: Any = None, lang: str = "vi",
+                     params_file: str | Path | None = None, dispositions: str | Path | None = None,
+                     remedy_days: int = 30) -> dict[str, Any]:
+    """Validate a unit run's parameters and return them as the notebook receives them.
+
+    Paths become absolute (the kernel does not share our working directory),
+    dates become ISO strings.
+
+    Raises
+    ------
+    ParameterError
+        One line naming the parameter at fault.
+    """
+    from ..config import load_settings
+
+    if not isinstance(unit, str) or not unit.strip():
+        raise ParameterError(f"unit must be a non-empty unit id, got {unit!r}")
+    check_lang(lang)
+    as_of_iso = _iso(as_of, "as_of")
+    if as_of_iso is None:
+        raise ParameterError("as_of is required (YYYY-MM-DD)")
+    start, end = _iso(period_start, "period_start"), _iso(period_end, "period_end")
+    if start and end and start > end:
+        raise ParameterError(f"period_start {start} is after period_end {end}")
+    src = str(source)
+    if "://" not in src:
+        if not src.strip() or not Path(src).expanduser().exists():
+            raise ParameterError("source not found", file=src)
+        src = str(Path(src).expanduser().resolve())
+    pfile = None
+    if params_file is not None and str(params_file) != "":
+        pfile = str(Path(params_file).expanduser().resolve())
+        load_settings(pfile)  # refuses an unreadable file, unknown rules and ill-typed values
+    disp = None
+    if dispositions is not None and str(dispositions) != "":
+        disp = str(Path(dispositions).expanduser().resolve())
+        read_dispositions(disp)  # refuses an unreadable file, missing columns and unknown values
+    if isinstance(remedy_days, bool) or not isinstance(remedy_days, int) or remedy_days < 0:
+        raise ParameterError(f"remedy_days must be a whole number of days, got {remedy_days!r}")
+    out_dir = Path(out).expanduser().resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ParameterError("the output folder is a file", file=str(out_dir))
+    return {"source": src, "unit_id": unit, "as_of": as_of_iso, "period_start": start,
+            "period_end": end, "lang": lang, "output_dir": str(out_dir), "params_file": pfile,
+            "dispositions": disp, "remedy_days": remedy_days}
+
+
+def _scrub(path: Path, secret: str, replacement: str) -> None:
+    """Remove a URL's password from a saved notebook (the injected parameters cell)."""
+    if secret == replacement or not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    for a, b in ((secret, replacement), (repr(secret)[1:-1], repr(replacement)[1:-1])):
+        text = text.replace(a, b)
+    path.write_text(text, encoding="utf-8")
+
+
+def _first_line(text: object) -> str:
+    return next((ln.strip() for ln in str(text or "").splitlines() if ln.strip()), "")
+
+
+def _describe(name: str, message: object) -> str:
+    first = _first_line(message)
+    return f"{name}: {first}" if first else name
+
+
+def _cell_reason(exc: Exception) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        code = _first_line(exc.source)
+        if len(code) > 60:
+            code = code[:57] + "..."
+        return (f"notebook cell {exc.cell_index} (In [{exc.exec_count}]: {code}) raised "
+                + _describe(exc.ename, exc.evalue))
+    if type(exc).__name__ == "NoSuchKernel":
+        return f"the Jupyter kernel {KERNEL!r} is not installed (run `make setup`)"
+    return "notebook execution failed: " + _describe(type(exc).__name__, exc)
+
+
+def _fail(out: Path, staging: Path, reason: str, secret: str) -> RunError:
+    """Keep the partial notebook under ``failed/`` and clear the earlier run's files."""
+    failed = out / "failed"
+    shutil.rmtree(failed, ignore_errors=True)
+    failed.mkdir()
+    partial = staging / FILES["executed_ipynb"]
+    if partial.is_file():
+        _scrub(partial, secret, redact(secret))
+        os.replace(partial, failed / FILES["executed_ipynb"])
+    (failed / "error.txt").write_text(reason + "\n", encoding="utf-8")
+    # Files left from an earlier run would read as this run's results.
+    for name in FILES.values():
+        (out / name).unlink(missing_ok=True)
+    return RunError(reason, file=str(failed / FILES["executed_ipynb"]))
+
+
+def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
+                    period_start: Any = None, period_end: Any = None, lang: str = "vi",
+                    params_file: str | Path | None = None, *, dispositions: str | Path | None = None,
+                    remedy_days: int = 30, timeout: int | None = None) -> RunOutputs:
+    """Audit one unit through the notebook and write the run's files into ``out``.
+
+    Parameters
+    ----------
+    source : str or Path
+        A case-records source: a file or folder path, or a database URL.
+    unit : str
+        The unit id.
+    as_of : date or ISO string
+        The audit date.
+    out : str or Path
+        The run folder; created if missing.
+    period_start, period_end : date or ISO string, optional
+        By default the statistical year up to ``as_of``.
+    lang : {"vi", "en"}
+        The report's language.
+    params_file : path, optional
+        An inspection's parameter file.
+    dispositions : path, optional
+        A CSV of finding_id, disposition (confirmed or dismissed): dismissed findings
+        are left out of the inspection conclusion.
+    remedy_days : int
+        Days after the audit date given to remedy the findings (default 30).
+    timeout : int, optional
+        Seconds allowed per notebook cell (default: no limit).
+
+    Returns
+    -------
+    RunOutputs
+        report.html, executed.ipynb, findings.csv/.json/.xlsx, kpis.csv,
+        conclusion.docx/.md and manifest.json in ``out``.
+
+    Raises
+    ------
+    ParameterError
+        Before anything runs, when a parameter is unusable.
+    RunError
+        When the notebook or the export fails; the partial notebook is kept in
+        ``out/failed/`` and no report.html is left in ``out``.
+    """
+    from .html import export_html
+
+    params = check_parameters(source, unit, as_of, out, period_start, period_end, lang, params_file,
+                              dispositions, remedy_days)
+    out_dir = Path(params["output_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    secret = params["source"]
+    started = utc_now()
+    try:
+        try:
+            _execute(params | {"output_dir": str(staging)}, staging / FILES["executed_ipynb"], timeout)
+        except Exception as exc:  # the boundary: whatever the kernel did becomes one line
+            raise _fail(out_dir, staging, _cell_reason(exc), secret) from exc
+        _scrub(staging / FILES["executed_ipynb"], secret, redact(secret))
+        missing = [name for role, name in FILES.items()
+                   if role != "report_html" and not (staging / name).is_file()]
+        if missing:
+            raise _fail(out_dir, staging, f"the notebook did not write {', '.join(missing)} "
+                        "(it must call audit.report.write_outputs)", secret)
+        unit_name = read_manifest(staging)["unit"].get("name") or unit
+        try:
+            export_html(staging / FILES["executed_ipynb"], staging / FILES["report_html"], lang=lang,
+                        title=f"{t('report.title', lang)} — {unit_name}")
+        except Exception as exc:
+            raise _fail(out_dir, staging, "HTML export failed: " + _describe(type(exc).__name__, exc),
+                        secret) from exc
+        update_manifest(
+            staging,
+            parameters={k: (redact(v) if k == "source" else v) for k, v in params.items()
+                        if k != "output_dir"},
+            started_at=started, finished_at=utc_now(),
+            run={"notebook": str(NOTEBOOK), "notebook_sha256": sha256(NOTEBOOK), "kernel": KERNEL,
+                 "output_dir": str(out_dir)},
+        )
+        for name in FILES.values():
+            os.replace(staging / name, out_dir / name)
+        shutil.rmtree(out_dir / "failed", ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RunOutputs.in_folder(out_dir)
+
+
+def _execute(params: dict[str, Any], output: Path, timeout: int | None) -> None:
+    # NOTEBOOK is looked up at call time, so a test can point the runner at another notebook.
+    run_notebook(NOTEBOOK, params, output, timeout)
+
+
+def run_notebook(notebook: Path, params: dict[str, Any], output: Path, timeout: int | None) -> None:
+    """Execute ``notebook`` with papermill into ``output`` (shared with the sampling report)."""
+    import papermill as pm
+    from traitlets.config import Config
+
+    config = Config()
+    with tempfile.TemporaryDirectory(prefix="thads-") as sockets:
+        if os.name == "posix":
+            # Talk to the kernel over Unix sockets in a private folder: the case data
+            # never crosses a TCP port other users of the machine could reach (and
+            # ipykernel has no plain-text warning to print on our console).
+            config.KernelManager.transport = "ipc"
+            config.KernelManager.ip = os.path.join(sockets, "kernel")
+        pm.execute_notebook(
+            str(notebook), str(output), parameters=params, kernel_name=KERNEL,
+            progress_bar=False, log_output=False, cwd=str(PROJECT_DIR),
+            execution_timeout=timeout, config=config,
+        )

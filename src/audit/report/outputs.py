@@ -1,0 +1,231 @@
+"""The run's files besides the report: findings, KPIs, the follow-up workbook,
+the draft inspection conclusion and the manifest.
+
+The notebook writes them from the very ``UnitAudit`` it displays, so the
+figures in report.html and in the files cannot disagree. The runner then
+completes the manifest with what only it knows (parameters as given, start
+and end times, the hashes of the notebook and the HTML).
+
+Files are plain UTF-8; dates are ISO ``YYYY-MM-DD``; money is whole VND.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import re
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..errors import ParameterError
+from ..export import write_findings, write_kpis
+
+if TYPE_CHECKING:
+    from ..pipeline import UnitAudit
+
+__all__ = ["FILES", "write_outputs", "update_manifest", "redact", "sha256", "utc_now",
+           "read_manifest"]
+
+# The files of a successful run, by role.
+FILES = {
+    "report_html": "report.html",
+    "executed_ipynb": "executed.ipynb",
+    "findings_csv": "findings.csv",
+    "findings_json": "findings.json",
+    "findings_xlsx": "findings.xlsx",
+    "kpis_csv": "kpis.csv",
+    "conclusion_docx": "conclusion.docx",
+    "conclusion_md": "conclusion.md",
+    "manifest_json": "manifest.json",
+}
+_PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "sqlalchemy", "openpyxl", "pyyaml", "holidays",
+             "scikit-learn", "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel",
+             "python-docx")
+_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
+
+
+def redact(text: str | None) -> str:
+    """``text`` with the password of any URL in it replaced by ``***``."""
+    return _PASSWORD.sub(r"\g<head>***@", text or "")
+
+
+def sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def utc_now() -> str:
+    """The current time, ISO 8601 in UTC to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value) + "\n",
+                    encoding="utf-8")
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in _PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def write_outputs(result: UnitAudit, output_dir: str | Path, *,
+                  dispositions: str | Path | pd.DataFrame | None = None,
+                  remedy_days: int = 30) -> dict[str, Path]:
+    """Write findings.csv/.json/.xlsx, kpis.csv, conclusion.docx/.md and manifest.json
+    for one unit audit.
+
+    Parameters
+    ----------
+    result : UnitAudit
+        What :func:`audit.pipeline.audit_unit` returned.
+    output_dir : str or Path
+        Created if missing.
+    dispositions : path or DataFrame, optional
+        A reviewer's list of finding_id, disposition (confirmed or dismissed); dismissed
+        findings are left out of the conclusion (:mod:`audit.report.dispositions`).
+    remedy_days : int
+        Days after the audit date by which the unit must remedy the findings.
+
+    Returns
+    -------
+    dict of role -> Path
+        The files written (roles as in ``FILES``).
+    """
+    from .. import __version__
+    from ..i18n import t
+    from ..rules.registry import all_rules
+    from .conclusion import draft_conclusion, remedy_deadline
+    from .dispositions import read_dispositions, split_findings
+    from .documents import write_docx, write_markdown
+    from .workbook import write_workbook
+
+    if isinstance(remedy_days, bool) or not isinstance(remedy_days, int) or remedy_days < 0:
+        raise ParameterError(f"remedy_days must be a whole number of days, got {remedy_days!r}")
+    disp = read_dispositions(dispositions)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    # The same writers as the scan command's, so a unit run's files read like a scan's.
+    write_findings(result.findings, out)
+    write_kpis(result.kpis, out)
+    kept, disposition, disp_counts = split_findings(result.findings, disp)
+    deadline = remedy_deadline(result.as_of, remedy_days)
+    write_workbook(result, out / FILES["findings_xlsx"], disposition, deadline)
+    blocks = draft_conclusion(result, kept, remedy_days=remedy_days,
+                              dispositions=disp_counts if dispositions is not None else None)
+    write_markdown(blocks, out / FILES["conclusion_md"])
+    write_docx(blocks, out / FILES["conclusion_docx"],
+               title=f"{t('conclusion.title', result.lang)} — {result.unit.get('name')}")
+    paths = {role: out / FILES[role]
+             for role in ("findings_csv", "findings_json", "findings_xlsx", "kpis_csv", "conclusion_docx",
+                          "conclusion_md", "manifest_json")}
+
+    rec, f = result.records, result.findings
+    manifest = {
+        "tool": "thads-audit",
+        "version": __version__,
+        "parameters": {
+            "source": redact(rec.source), "unit_id": result.unit.get("unit_id"),
+            "as_of": result.as_of.isoformat(), "lang": result.lang,
+        },
+        "unit": {k: _json_value(v) for k, v in result.unit.items()},
+        "period": {"start": result.period_start.isoformat(), "end": result.period_end.isoformat()},
+        "as_of": result.as_of.isoformat(),
+        "input": {"source": redact(rec.source), "fingerprint": rec.fingerprint,
+                  "tables_present": sorted(rec.present)},
+        "rows": _records(rec.counts),
+        "data_issues": int(len(rec.issues)),
+        "findings": {
+            "total": int(len(f)),
+            "by_category": {k: int(v) for k, v in f["category"].value_counts().sort_index().items()},
+            "by_severity": {k: int(v) for k, v in f["severity"].value_counts().sort_index().items()},
+        },
+        "conclusion": {
+            "remedy_days": remedy_days, "remedy_deadline": deadline.isoformat(),
+            "findings_stated": int(len(kept)),
+            "dispositions": None if dispositions is None else {
+                "source": "frame" if isinstance(dispositions, pd.DataFrame) else redact(str(dispositions)),
+                "sha256": None if isinstance(dispositions, pd.DataFrame) else sha256(dispositions),
+                **disp_counts},
+        },
+        "rules_run": sorted(result.timings),
+        "timings_seconds": {k: round(v, 4) for k, v in sorted(result.timings.items())},
+        "settings": result.settings.effective([r.rule_id for r in all_rules()]),
+        "started_at": None,
+        "finished_at": utc_now(),
+        "environment": {"python": sys.version.split()[0], "platform": platform.platform(),
+                        "packages": _versions()},
+        "outputs": {},
+    }
+    _write_json(paths["manifest_json"], manifest)
+    # Only what this call wrote: a report.html in the folder may be an earlier run's.
+    update_manifest(out, files=[p.name for role, p in paths.items() if role != "manifest_json"])
+    return paths
+
+
+def read_manifest(output_dir: str | Path) -> dict[str, Any]:
+    """The manifest.json of a run folder."""
+    return json.loads((Path(output_dir) / FILES["manifest_json"]).read_text(encoding="utf-8"))
+
+
+def update_manifest(output_dir: str | Path, files: list[str] | None = None,
+                    **fields: Any) -> dict[str, Any]:
+    """Merge ``fields`` into the manifest and record the hashes of the run's files.
+
+    Parameters
+    ----------
+    output_dir : str or Path
+        A run folder holding manifest.json.
+    files : list of str, optional
+        The file names to hash; by default every file of ``FILES`` present.
+    **fields
+        Top-level keys to set; a dict value is merged into the existing dict.
+
+    Returns
+    -------
+    dict
+        The manifest as written.
+    """
+    out = Path(output_dir)
+    manifest = read_manifest(out)
+    for key, value in fields.items():
+        if isinstance(value, dict) and isinstance(manifest.get(key), dict):
+            manifest[key] = {**manifest[key], **value}
+        else:
+            manifest[key] = value
+    if files is None:
+        files = [name for role, name in FILES.items()
+                 if role != "manifest_json" and (out / name).is_file()]
+    manifest["outputs"] = {name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
+                           for name in files}
+    _write_json(out / FILES["manifest_json"], manifest)
+    return manifest

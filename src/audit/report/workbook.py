@@ -1,0 +1,152 @@
+"""findings.xlsx: the findings laid out for follow-up, one sheet per category.
+
+Each sheet has a frozen header row with an autofilter, fitted column widths,
+money as numbers (format ``#,##0``), dates as dates, the team's disposition and
+empty columns for the unit to fill in (remedy, status) next to the remedy
+deadline. A first sheet sums the findings up by category.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..contract import CATEGORIES
+from ..i18n import fmt_date, t
+from .facts import findings_overview
+from .sections._html import label, missing, rule_title
+
+if TYPE_CHECKING:
+    from ..pipeline import UnitAudit
+
+__all__ = ["write_workbook", "COLUMNS", "MONEY_FORMAT"]
+
+MONEY_FORMAT = "#,##0"
+# (column, kind, width): kinds pick the cell type and format.
+COLUMNS = (("finding_id", "text", 24), ("severity", "text", 11), ("rule_id", "text", 20),
+           ("title", "wrap", 34), ("subject", "text", 18), ("executor_id", "text", 14),
+           ("executor_name", "text", 22), ("event_date", "date", 12), ("days_over", "int", 10),
+           ("amount", "money", 17), ("evidence", "wrap", 70), ("legal_basis", "wrap", 30),
+           ("disposition", "text", 14), ("remedy", "wrap", 30), ("remedy_deadline", "date", 13),
+           ("remedy_status", "wrap", 24))
+SUMMARY = (("category", "text", 34), ("high", "int", 10), ("medium", "int", 12), ("low", "int", 10),
+           ("total", "int", 12), ("cases", "int", 10), ("money_owed", "money", 24),
+           ("money_named", "money", 24))
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_name(text: str, used: set[str]) -> str:
+    name = _BAD_SHEET_CHARS.sub(" ", text).strip()[:31] or "Sheet"
+    base, i = name, 2
+    while name in used:
+        name = f"{base[:28]} {i}"
+        i += 1
+    used.add(name)
+    return name
+
+
+def _value(value: Any, kind: str) -> Any:
+    if value is None or missing(value):
+        return None
+    if kind == "date":
+        return value.date() if isinstance(value, pd.Timestamp | dt.datetime) else value
+    if kind in ("int", "money"):
+        return int(value)
+    return str(value)
+
+
+def _sheet(wb, name: str, columns, header: list[str], rows: list[list[Any]], lang: str,
+           top: list[str] | None = None) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(name)
+    first = 1
+    for line in top or []:
+        ws.cell(row=first, column=1, value=line).font = Font(bold=first == 1, size=12 if first == 1 else 10)
+        first += 1
+    if top:
+        first += 1  # a blank line between the title and the table
+    fill = PatternFill("solid", fgColor="DCE6F1")
+    for j, text in enumerate(header, start=1):
+        cell = ws.cell(row=first, column=j, value=text)
+        cell.font, cell.fill = Font(bold=True), fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    date_format = "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd"
+    for i, row in enumerate(rows, start=first + 1):
+        for j, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True), start=1):
+            cell = ws.cell(row=i, column=j, value=_value(value, kind))
+            if kind == "money":
+                cell.number_format = MONEY_FORMAT
+            elif kind == "int":
+                cell.number_format = "0"
+            elif kind == "date":
+                cell.number_format = date_format
+            cell.alignment = Alignment(wrap_text=kind == "wrap", vertical="top")
+    for j, (_, _, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    last = get_column_letter(len(columns))
+    ws.freeze_panes = f"A{first + 1}"
+    ws.auto_filter.ref = f"A{first}:{last}{first + max(len(rows), 1)}"
+    ws.print_title_rows = f"{first}:{first}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def write_workbook(result: UnitAudit, path: str | Path, disposition: pd.Series,
+                   deadline: dt.date) -> Path:
+    """Write findings.xlsx.
+
+    Parameters
+    ----------
+    result : UnitAudit
+    path : path
+    disposition : Series
+        Each finding's disposition (``confirmed``, ``dismissed`` or ""), aligned with
+        ``result.findings``.
+    deadline : date
+        The remedy deadline written next to each finding.
+    """
+    from openpyxl import Workbook
+
+    lang, f = result.lang, result.findings
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    col = lambda c: t(f"workbook.columns.{c}", lang)  # noqa: E731
+    overview = findings_overview(result)
+    top = [t("workbook.title", lang, unit=result.unit.get("name")),
+           t("workbook.period", lang, start=fmt_date(result.period_start, lang),
+             end=fmt_date(result.period_end, lang), as_of=fmt_date(result.as_of, lang),
+             deadline=fmt_date(deadline, lang))]
+    rows = [[label("category", r["category"], lang)] + [r[c] for c, _, _ in SUMMARY[1:]]
+            for r in overview.to_dict("records")]
+    _sheet(wb, _sheet_name(t("workbook.summary", lang), used), SUMMARY, [col(c) for c, _, _ in SUMMARY],
+           rows, lang, top)
+    names = result.records.executors.drop_duplicates("executor_id").set_index("executor_id")["name"]
+    frame = f.assign(disposition=disposition.to_numpy() if len(disposition) == len(f) else "")
+    for cat in CATEGORIES:
+        part = frame[frame["category"] == cat]
+        if part.empty:
+            continue
+        rows = []
+        for r in part.to_dict("records"):
+            d = r.get("disposition") or ""
+            rows.append([r["finding_id"], label("severity", r["severity"], lang), r["rule_id"],
+                         rule_title(r["rule_id"], lang),
+                         r["case_id"] if not missing(r["case_id"]) else r["entity_id"],
+                         r["executor_id"], names.get(r["executor_id"]) if not missing(r["executor_id"]) else None,
+                         r["event_date"], r["days_over"], r["amount"], r["evidence"], r["legal_basis"] or None,
+                         t(f"workbook.disposition.{d}", lang) if d else None, None,
+                         None if d == "dismissed" else deadline, None])
+        _sheet(wb, _sheet_name(label("category", cat, lang), used), COLUMNS,
+               [col(c) for c, _, _ in COLUMNS], rows, lang)
+    path = Path(path)
+    wb.save(str(path))
+    return path

@@ -1,0 +1,152 @@
+"""Cases classified "without conditions" that should not be (category ``misclassification``).
+
+Because the completion rate divides by cases *with* conditions, moving a case
+to *without conditions* flatters it; these rules look for the tell-tale signs.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .._frames import lookup, member
+from ..records import CaseRecords
+from ._common import case_classification, case_frame, open_cases, robust_z, verification_dates
+from .registry import Param, RuleContext, rule
+
+_FLAGS = ("land", "house", "vehicle", "bank_account", "income", "business")
+
+
+@rule("MC-ASSETS-FOUND", category="misclassification", severity="high",
+      requires=("cases", "events", "verifications"))
+def assets_found(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+    """Classified without conditions while the latest verification found assets or income."""
+    cases = case_frame(records, ("status", "closed_date", "condition"))
+    without = case_classification(records, ctx.as_of) == "without_conditions"
+    cases = cases.loc[open_cases(records.cases) & without]
+    v = records.verifications
+    latest = (v.loc[member(v["case_id"], cases["case_id"])]
+              .sort_values(["verification_date", "source_row"], kind="stable")
+              .drop_duplicates("case_id", keep="last").set_index("case_id"))
+    flags = latest[list(_FLAGS)].fillna(False).astype("bool")
+    found = flags.any(axis=1) | (latest["outcome"] == "with_conditions")
+    latest = latest.loc[found]
+    names = flags.loc[found].apply(lambda row: ", ".join(f for f in _FLAGS if row[f]), axis=1) \
+        if found.any() else pd.Series(dtype="str")
+    c = cases.loc[member(cases["case_id"], latest.index)]
+    lv = latest.reindex(c["case_id"])
+    return pd.DataFrame({
+        "entity_id": c["case_id"].values, "case_id": c["case_id"].values, "unit_id": c["unit_id"].values,
+        "executor_id": c["executor_id"].values, "event_date": lv["verification_date"].values,
+        "amount": lv["assets_value"].values,
+        "ev_verified": lv["verification_date"].values,
+        "ev_found_codes": names.reindex(c["case_id"]).fillna("").replace("", "—").values,
+        "ev_outcome_code": lv["outcome"].values, "ev_value_vnd": lv["assets_value"].values,
+    })
+
+
+def _without_now(records: CaseRecords, ctx: RuleContext) -> pd.Series:
+    return open_cases(records.cases) & (
+        case_classification(records, ctx.as_of) == "without_conditions")
+
+
+@rule("MC-NO-VERIFICATION", category="misclassification", severity="high", requires=("cases", "events"))
+def no_verification(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+    """Classified without conditions with no verification on record before the classification."""
+    cases = case_frame(records).loc[_without_now(records, ctx)]
+    ev = records.events
+    classified = lookup(cases["case_id"], ev.loc[ev["event_type"] == "classified_without"]
+                        .groupby("case_id")["event_date"].max())
+    # Without a classification event, the classification is as old as the records show: as_of.
+    cutoff = classified.fillna(ctx.as_of_ts)
+    v = verification_dates(records)
+    v = v.loc[member(v["case_id"], cases["case_id"])]
+    v = v.assign(cutoff=lookup(v["case_id"], pd.Series(cutoff.to_numpy(), index=cases["case_id"])))
+    verified = v.loc[v["verification_date"] <= v["cutoff"], "case_id"].unique()
+    c = cases.loc[~member(cases["case_id"], verified)]
+    cl = classified.loc[c.index]
+    return pd.DataFrame({
+        "entity_id": c["case_id"], "case_id": c["case_id"], "unit_id": c["unit_id"],
+        "executor_id": c["executor_id"], "event_date": cl,
+        "variant": cl.isna().map({True: "undated", False: ""}), "ev_classified": cl,
+    })
+
+
+@rule("MC-PERIOD-END", category="misclassification", severity="medium", requires=("cases", "events"),
+      params=(Param("window_days", int, 30, minimum=1), Param("spike_ratio", float, 3.0, minimum=1),
+              Param("min_count", int, 5, minimum=1)))
+def period_end(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+    """Reclassified without conditions in September (the last month of the statistical
+    year) without a verification in the 30 days before; and units whose September
+    share of such reclassifications is far above their other months."""
+    window = int(ctx.param("MC-PERIOD-END", "window_days"))
+    ev = records.events
+    cls = ev.loc[ev["event_type"] == "classified_without", ["case_id", "event_date"]]
+    cases = records.cases.set_index("case_id")
+    cls = cls.loc[member(cls["case_id"], cases.index)]
+    sept = cls.loc[cls["event_date"].dt.month == 9].reset_index(drop=True)
+    v = verification_dates(records).rename(columns={"verification_date": "v_date"}).sort_values("v_date")
+    prev = pd.merge_asof(sept.sort_values("event_date"), v.dropna(), left_on="event_date", right_on="v_date",
+                         by="case_id", direction="backward")
+    bare = prev["v_date"].isna() | ((prev["event_date"] - prev["v_date"]).dt.days > window)
+    h = prev.loc[bare]
+    case_hits = pd.DataFrame({
+        "entity_id": h["case_id"], "case_id": h["case_id"], "unit_id": lookup(h["case_id"], cases["unit_id"]),
+        "executor_id": lookup(h["case_id"], cases["executor_id"]), "event_date": h["event_date"],
+        "key": h["event_date"].dt.strftime("%Y-%m-%d"),
+        "variant": h["v_date"].isna().map({True: "none", False: ""}),
+        "ev_classified": h["event_date"], "ev_verified": h["v_date"],
+        "ev_gap": (h["event_date"] - h["v_date"]).dt.days.astype("Int64"), "ev_window": window,
+    })
+    # Unit level: per statistical year, September's count against the mean of its other months.
+    ratio_min = float(ctx.param("MC-PERIOD-END", "spike_ratio"))
+    min_count = int(ctx.param("MC-PERIOD-END", "min_count"))
+    c = cls.assign(unit_id=lookup(cls["case_id"], cases["unit_id"]),
+                   year=cls["event_date"].dt.year + (cls["event_date"].dt.month >= 10).astype("int64"),
+                   sep=cls["event_date"].dt.month == 9)
+    counts = c.groupby(["unit_id", "year"]).agg(total=("sep", "size"), sep=("sep", "sum")).reset_index()
+    counts["other"] = (counts["total"] - counts["sep"]) / 11
+    counts["ratio"] = counts["sep"] / counts["other"].clip(lower=1 / 11)
+    spike = counts.loc[(counts["sep"] >= min_count) & (counts["ratio"] >= ratio_min)]
+    unit_hits = pd.DataFrame({
+        "entity_type": "unit", "entity_id": spike["unit_id"], "unit_id": spike["unit_id"],
+        "event_date": pd.to_datetime(spike["year"].astype("str") + "-09-30").astype("datetime64[s]"),
+        "key": spike["year"].astype("str"), "score": spike["ratio"].astype("float64"), "variant": "unit",
+        "ev_year": spike["year"].astype("str"), "ev_sep": spike["sep"].astype("int64"),
+        "ev_other": spike["other"].round(1), "ev_ratio": spike["ratio"].round(1),
+    })
+    return pd.concat([case_hits, unit_hits], ignore_index=True)
+
+
+@rule("MC-UNIT-SHARE", category="misclassification", severity="medium", entity_type="unit",
+      requires=("cases", "events"),
+      params=(Param("z", float, 3.5, minimum=0), Param("min_units", int, 5, minimum=3),
+              Param("min_cases", int, 30, minimum=1)))
+def unit_share(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+    """A unit whose share of open cases without conditions is far above its peers'.
+
+    Peers are the audited unit's province (``ctx.population``), or every unit of a
+    scan; with fewer than ``min_units`` units the rule stays silent.
+    """
+    audited = records.cases["unit_id"].unique()
+    records = ctx.peers(records)
+    is_open = open_cases(records.cases)
+    cls = case_classification(records, ctx.as_of)
+    frame = pd.DataFrame({"unit_id": records.cases["unit_id"], "open": is_open,
+                          "without": is_open & (cls == "without_conditions")})
+    per = frame.groupby("unit_id")[["open", "without"]].sum()
+    per = per.loc[per["open"] >= int(ctx.param("MC-UNIT-SHARE", "min_cases"))]
+    if len(per) < int(ctx.param("MC-UNIT-SHARE", "min_units")):
+        ctx.notes["MC-UNIT-SHARE"] = {"silent": "too_few_units", "units": int(len(per))}
+        return pd.DataFrame()
+    share = per["without"] / per["open"]
+    rz = robust_z(share, floor=0.01)
+    hit = (rz["z"] > float(ctx.param("MC-UNIT-SHARE", "z"))) & per.index.isin(audited)
+    h = per.loc[hit].reset_index()
+    r = rz.loc[hit].reset_index(drop=True)
+    s = share.loc[hit].reset_index(drop=True)
+    return pd.DataFrame({
+        "entity_id": h["unit_id"], "unit_id": h["unit_id"], "score": r["z"].astype("float64"),
+        "ev_without": h["without"].astype("int64"), "ev_open": h["open"].astype("int64"),
+        "ev_share": (s * 100).round(1), "ev_median": (r["median"] * 100).round(1),
+        "ev_z": r["z"].round(1), "ev_units": r["n"].astype("int64"),
+    })

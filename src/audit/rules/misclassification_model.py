@@ -1,0 +1,120 @@
+"""MC-MODEL: a model of which cases have conditions, to rank the cases classified
+*without* conditions by how much they look like cases *with* conditions.
+
+A standardised logistic regression keeps every score explainable: a feature's
+contribution is its coefficient times the case's standardised value, and the
+finding names the features that pushed the score up. Each case's score comes
+from a model that never saw it (stratified k-fold, seeded); the rule reports
+the cross-validated ROC AUC and stays silent, saying why, when there is too
+little data or the model cannot tell the classes apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from .._frames import lookup
+from ..contract import CASE_TYPES
+from ..records import CaseRecords
+from ._common import case_classification, case_frame, open_cases
+from .registry import Param, RuleContext, rule
+
+_FLAGS = ("land", "house", "vehicle", "bank_account", "income", "business")
+
+
+def case_features(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+    """One row per verified case: verification findings and case traits (all numeric)."""
+    cases = records.cases.set_index("case_id")
+    v = records.verifications.sort_values(["verification_date", "source_row"], kind="stable")
+    latest = v.drop_duplicates("case_id", keep="last").set_index("case_id")
+    latest = latest.loc[latest.index.isin(cases.index)]
+    ids = latest.index.to_series()
+    c = cases.loc[latest.index]
+    col = records.events.loc[records.events["event_type"] == "collection"]
+    paid = col.groupby("case_id")["amount"].sum()
+    due = c["amount_due"].astype("float64")
+    feats = pd.DataFrame(index=latest.index)
+    for f in _FLAGS:
+        feats[f] = latest[f].fillna(False).astype("float64")
+    feats["assets_value"] = np.log1p(latest["assets_value"].astype("float64").fillna(0).clip(lower=0))
+    feats["verifications"] = np.log1p(v.groupby("case_id").size().reindex(latest.index).astype("float64"))
+    feats["organization"] = (c["debtor_kind"] == "organization").astype("float64")
+    feats["amount_due"] = np.log1p(due.clip(lower=0))
+    # Whether what was found would cover the debt: the sharpest single sign of conditions.
+    feats["assets_cover"] = (feats["assets_value"] - feats["amount_due"]).clip(-10, 10)
+    feats["paid_share"] = (lookup(ids, paid).astype("float64").fillna(0) / due.where(due > 0)).fillna(0).clip(0, 1)
+    feats["age_years"] = ((ctx.as_of_ts - c["received_date"]).dt.days / 365.25).astype("float64")
+    for t in CASE_TYPES:
+        feats[f"type_{t}"] = (c["case_type"] == t).astype("float64")
+    return feats
+
+
+@rule("MC-MODEL", category="misclassification", severity="medium", requires=("cases", "events", "verifications"),
+      params=(Param("min_probability", float, 0.5, minimum=0, maximum=1),
+              Param("max_share", float, 0.05, minimum=0, maximum=1),
+              Param("min_cases", int, 200, minimum=20), Param("min_class", int, 30, minimum=5),
+              Param("min_auc", float, 0.7, minimum=0.5, maximum=1), Param("folds", int, 5, minimum=2),
+              Param("max_train", int, 200_000, minimum=100)))
+def model_ranking(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+    """Cases classified without conditions that a cross-validated model says look like
+    cases with conditions; the evidence names the features behind each score."""
+    p = {prm: ctx.param("MC-MODEL", prm) for prm in
+         ("min_probability", "max_share", "min_cases", "min_class", "min_auc", "folds", "max_train")}
+    feats = case_features(records, ctx)
+    cls = pd.Series(case_classification(records, ctx.as_of).to_numpy(), index=records.cases["case_id"])
+    label = cls.reindex(feats.index)
+    known = label.isin(["with_conditions", "without_conditions"])
+    X, y = feats.loc[known], (label.loc[known] == "with_conditions").astype("int64")
+    minority = int(min(y.sum(), len(y) - y.sum()))
+    note: dict[str, object] = {"cases": int(len(y)), "with_conditions": int(y.sum())}
+    ctx.notes["MC-MODEL"] = note
+    if len(y) < p["min_cases"] or minority < p["min_class"]:
+        note["silent"] = "too_little_data"
+        return pd.DataFrame()
+    # Beyond max_train cases (a national scan), a seeded sample trains the model; every
+    # case in the sample is scored out of fold, the rest by the model fit on the sample.
+    train = X.index
+    if len(X) > p["max_train"]:
+        train = X.sample(n=int(p["max_train"]), random_state=ctx.seed).index
+        note["trained_on"] = int(len(train))
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    folds = StratifiedKFold(n_splits=int(p["folds"]), shuffle=True, random_state=ctx.seed)
+    Xt, yt = X.loc[train].to_numpy(), y.loc[train].to_numpy()
+    oof = cross_val_predict(model, Xt, yt, cv=folds, method="predict_proba")[:, 1]
+    auc = float(roc_auc_score(yt, oof))
+    note["auc"] = round(auc, 3)
+    if auc < p["min_auc"]:
+        note["silent"] = "weak_model"
+        return pd.DataFrame()
+    model.fit(Xt, yt)
+    proba = pd.Series(model.predict_proba(X.to_numpy())[:, 1], index=X.index)
+    proba.loc[train] = oof
+    scaler, logit = model[0], model[1]
+    contrib = pd.DataFrame(scaler.transform(X.to_numpy()) * logit.coef_[0], index=X.index, columns=X.columns)
+
+    # Candidates: open cases without conditions whose latest verification found nothing
+    # (those that found something are MC-ASSETS-FOUND's).
+    is_open = pd.Series(open_cases(records.cases).to_numpy(), index=records.cases["case_id"])
+    found = X[list(_FLAGS)].sum(axis=1) > 0
+    cand = (y == 0) & is_open.reindex(X.index).fillna(False) & ~found
+    score = proba.loc[cand]
+    cap = max(1, int(np.floor(p["max_share"] * len(score))))
+    top = score.loc[score >= p["min_probability"]].sort_values(ascending=False, kind="stable").head(cap)
+    note["scored"], note["flagged"] = int(len(score)), int(len(top))
+    if top.empty:
+        return pd.DataFrame()
+    drivers = contrib.loc[top.index].apply(
+        lambda row: ", ".join(row[row > 0].sort_values(ascending=False).head(3).index), axis=1)
+    c = case_frame(records).set_index("case_id").loc[top.index]
+    return pd.DataFrame({
+        "entity_id": top.index, "case_id": top.index, "unit_id": c["unit_id"].to_numpy(),
+        "executor_id": c["executor_id"].to_numpy(), "score": top.to_numpy(),
+        "ev_probability": (top * 100).round(0).astype("int64").to_numpy(),
+        "ev_features_codes": drivers.to_numpy(), "ev_auc": round(auc, 2), "ev_cases": int(len(y)),
+    })
