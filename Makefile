@@ -10,7 +10,7 @@ DEMO_DB := outputs/demo/demo.duckdb
 DEMO_UNIT ?= KV01
 DEMO_AS_OF ?= 2026-10-15
 
-.PHONY: setup demo test browser lab lint bench clean
+.PHONY: setup demo test browser lab bench clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,7 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m ruff check src tests benchmarks
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)

@@ -9,7 +9,7 @@ import pytest
 
 from audit.calendar import WorkCalendar
 from audit.errors import ParameterError
-from audit.i18n import LANGUAGES, catalogue, fmt_date, fmt_money
+from audit.i18n import LANGUAGES, catalogue, fmt_date, fmt_decimal, fmt_money
 
 
 def _s(*days):
@@ -51,6 +51,21 @@ def test_every_message_has_every_language():
 def test_formats():
     assert fmt_money(1234567, "vi") == "1.234.567 ₫" and fmt_money(1234567, "en") == "1,234,567 VND"
     assert fmt_date(dt.date(2026, 3, 2), "vi") == "02/03/2026" and fmt_date(dt.date(2026, 3, 2), "en") == "2026-03-02"
+
+
+@pytest.mark.parametrize(("value", "vi", "en"), [
+    (12.5, "12,5", "12.5"), (1234.25, "1.234,25", "1,234.25"), (0.62, "0,62", "0.62"),
+    (-3.4, "-3,4", "-3.4"), (2.0, "2", "2"), (-0.0001, "0", "0"), (float("nan"), "—", "—"),
+])
+def test_decimals_follow_the_language(value, vi, en):
+    assert (fmt_decimal(value, "vi"), fmt_decimal(value, "en")) == (vi, en)
+
+
+def test_evidence_decimals_use_the_vietnamese_comma(settings):
+    from audit.findings import _format_field
+
+    assert _format_field("ratio", 0.45, "vi") == "0,45" and _format_field("ratio", 0.45, "en") == "0.45"
+    assert _format_field("n", 7.0, "vi") == "7"
 
 
 @pytest.mark.parametrize(("reason", "vi"), [

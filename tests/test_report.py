@@ -339,3 +339,34 @@ def test_a_notebook_that_writes_no_files_is_a_failed_run(tmp_path, monkeypatch):
         run_unit_report(tmp_path, "KV01", AS_OF, tmp_path / "run")
     assert (tmp_path / "run" / "failed" / "executed.ipynb").is_file()
     assert not (tmp_path / "run" / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_the_command_line_passes_dispositions_and_remedy_days(unit_run, demo_db, tmp_path, capsys):
+    from audit.cli import main
+
+    lang, outputs = unit_run
+    if lang != "vi":
+        pytest.skip("one language is enough for the command line")
+    first = json.loads(outputs.findings_json.read_text(encoding="utf-8"))[0]["finding_id"]
+    register = tmp_path / "dispositions.csv"
+    register.write_text(f"finding_id,disposition\n{first},dismissed\n", encoding="utf-8")
+    out = tmp_path / "run"
+    code = main(["run", "--source", str(demo_db), "--unit", "KV01", "--as-of", AS_OF, "--out", str(out),
+                 "--dispositions", str(register), "--remedy-days", "60"])
+    assert code == 0 and str(out / "report.html") in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["remedy_days"] == 60
+    assert manifest["conclusion"]["dispositions"]["dismissed"] == 1
+    assert manifest["conclusion"]["findings_stated"] == manifest["findings"]["total"] - 1
+    md = (out / "conclusion.md").read_text(encoding="utf-8")
+    deadline = dt.date.fromisoformat(AS_OF) + dt.timedelta(days=60)
+    assert deadline.strftime("%d/%m/%Y") in md
+
+
+def test_the_command_line_refuses_negative_remedy_days(capsys):
+    from audit.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--source", ".", "--unit", "KV01", "--as-of", AS_OF, "--out", "x", "--remedy-days", "-1"])
+    assert info.value.code == 2 and "must be at least 0" in capsys.readouterr().err

@@ -35,14 +35,22 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _positive(text: str) -> int:
+def _whole(text: str, least: int) -> int:
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if n < least:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least {least}")
     return n
+
+
+def _positive(text: str) -> int:
+    return _whole(text, 1)
+
+
+def _non_negative(text: str) -> int:
+    return _whole(text, 0)
 
 
 def _add_period(p: argparse.ArgumentParser) -> None:
@@ -64,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--unit", required=True, help="unit_id of the unit to audit")
     _add_period(run)
     run.add_argument("--out", required=True, type=Path, help="folder for the report and findings")
+    run.add_argument("--dispositions", type=Path,
+                     help="CSV finding_id,disposition (confirmed|dismissed): dismissed findings "
+                          "are left out of the conclusion")
+    run.add_argument("--remedy-days", type=_non_negative, default=30,
+                     help="days after the audit date given to remedy the findings (default 30)")
 
     scan = sub.add_parser("scan", help="measures and rules over every unit, without a notebook")
     scan.add_argument("--source", required=True)
@@ -122,7 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     from .report import run_unit_report
 
     outputs = run_unit_report(args.source, args.unit, args.as_of, args.out, period_start=args.period_start,
-                              period_end=args.period_end, lang=args.lang, params_file=args.params)
+                              period_end=args.period_end, lang=args.lang, params_file=args.params,
+                              dispositions=args.dispositions, remedy_days=args.remedy_days)
     print(f"report:   {outputs.report_html}")
     print(f"findings: {outputs.findings_csv}")
     print(f"manifest: {outputs.manifest_json}")

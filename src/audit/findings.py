@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import FINDING_COLUMNS
-from .i18n import catalogue, fmt_date, fmt_int, fmt_money, t
+from .i18n import catalogue, fmt_date, fmt_decimal, fmt_int, fmt_money, t
 
 if TYPE_CHECKING:
     from .rules.registry import Rule, RuleContext
@@ -60,6 +60,8 @@ def _format_field(name: str, value: object, lang: str) -> str:
         return fmt_int(int(value), lang)  # a count that went through a float column
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return "—"
+    if isinstance(value, float | np.floating):
+        return fmt_decimal(value, lang)  # a ratio, share or z-score: 12,5 in Vietnamese
     return str(value)
 
 

@@ -19,7 +19,8 @@ import yaml
 
 from .errors import ParameterError
 
-__all__ = ["LANGUAGES", "catalogue", "t", "fmt_money", "fmt_date", "fmt_int", "fmt_pct", "check_lang"]
+__all__ = ["LANGUAGES", "catalogue", "t", "fmt_money", "fmt_date", "fmt_int", "fmt_decimal", "fmt_pct",
+           "check_lang"]
 
 LANGUAGES = ("vi", "en")
 _DIR = Path(__file__).with_name("messages")
@@ -81,6 +82,15 @@ def fmt_int(value: Any, lang: str = "vi") -> str:
         return "—"
     text = f"{int(value):,}"
     return text.replace(",", ".") if lang == "vi" else text
+
+
+def fmt_decimal(value: Any, lang: str = "vi", digits: int = 3) -> str:
+    """A decimal number to at most ``digits`` places: 1.234,5 in Vietnamese, 1,234.5 in English."""
+    if _missing(value):
+        return "—"
+    text = f"{float(value):,.{digits}f}".rstrip("0").rstrip(".")
+    text = "0" if text in ("-0", "") else text
+    return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
 
 
 def fmt_pct(value: Any, lang: str = "vi", digits: int = 2) -> str:

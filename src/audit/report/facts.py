@@ -37,7 +37,10 @@ def _rates(row: dict[str, Any]) -> dict[str, Any]:
     for prefix in ("cases", "money"):
         den = row.get(f"{prefix}_with_conditions")
         num = row.get(f"{prefix}_resolved")
-        row[f"{prefix}_rate"] = (float(num) / float(den)) if den and not pd.isna(den) else None
+        if num is None or not den or pd.isna(den):
+            row[f"{prefix}_rate"] = None
+        else:
+            row[f"{prefix}_rate"] = float(num) / float(den)
     return row
 
 

@@ -134,7 +134,8 @@ def coverage(history: dict[str, Any], units: list[str], cycles: int) -> dict[str
     forced = []
     if window:
         drawn = {u for c in window for u in c["selected"]}
-        forced = sorted(u for u in units if u not in drawn and (last[u] or "") < since)
+        first = window[0]["as_of"]
+        forced = sorted(u for u in units if u not in drawn and (last[u] or "") < first)
     return {"in_force": bool(window), "cycles": cycles, "known": len(earlier),
             "window": [c["cycle"] for c in window], "since": since, "last_inspected": last,
             "forced": forced}

@@ -15,8 +15,7 @@ from typing import Any
 
 from ..errors import ParameterError, RunError
 from ..i18n import check_lang, t
-from ..report.execute import _cell_reason
-from ..report.execute import run_notebook
+from ..report.execute import _cell_reason, run_notebook
 from ..report.paths import PROJECT_DIR
 from .commit import read_result
 

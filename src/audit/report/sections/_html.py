@@ -143,9 +143,9 @@ def table_html(frame: pd.DataFrame, columns: Sequence[Column], lang: str,
         rows.append(f"<tr{(' ' + extra) if extra else ''}>{''.join(cells)}</tr>")
     foot = ""
     if total is not None:
-        cells = "".join(f"<td{_klass(k)}>{_cell(total.get(c), k, lang) if c in total else ''}</td>"
-                        for c, _, k in columns)
-        foot = f'<tfoot><tr class="total">{cells}</tr></tfoot>'
+        sums = "".join(f"<td{_klass(k)}>{_cell(total.get(c), k, lang) if c in total else ''}</td>"
+                       for c, _, k in columns)
+        foot = f'<tfoot><tr class="total">{sums}</tr></tfoot>'
     return (f'<table class="{klass}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody>{foot}</table>')
 
