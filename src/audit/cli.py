@@ -137,9 +137,10 @@ def _run(args: argparse.Namespace) -> int:
     outputs = run_unit_report(args.source, args.unit, args.as_of, args.out, period_start=args.period_start,
                               period_end=args.period_end, lang=args.lang, params_file=args.params,
                               dispositions=args.dispositions, remedy_days=args.remedy_days)
-    print(f"report:   {outputs.report_html}")
-    print(f"findings: {outputs.findings_csv}")
-    print(f"manifest: {outputs.manifest_json}")
+    print(f"report:     {outputs.report_html}")
+    print(f"findings:   {outputs.findings_csv} (also .json, .xlsx)")
+    print(f"conclusion: {outputs.conclusion_docx} (also .md)")
+    print(f"manifest:   {outputs.manifest_json}")
     return 0
 
 
