@@ -342,13 +342,10 @@ def test_a_notebook_that_writes_no_files_is_a_failed_run(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_the_command_line_passes_dispositions_and_remedy_days(unit_run, demo_db, tmp_path, capsys):
+def test_the_command_line_passes_dispositions_and_remedy_days(demo_db, tmp_path, capsys):
     from audit.cli import main
 
-    lang, outputs = unit_run
-    if lang != "vi":
-        pytest.skip("one language is enough for the command line")
-    first = json.loads(outputs.findings_json.read_text(encoding="utf-8"))[0]["finding_id"]
+    first = audit_unit(str(demo_db), "KV01", AS_OF).findings["finding_id"].iloc[0]
     register = tmp_path / "dispositions.csv"
     register.write_text(f"finding_id,disposition\n{first},dismissed\n", encoding="utf-8")
     out = tmp_path / "run"
