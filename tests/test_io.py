@@ -91,6 +91,60 @@ def test_xlsx_round_trips_office_style(tmp_path):
     assert_records_match(load_records(str(path)))
 
 
+def _title_block(path, sheet_name, rows=3):
+    """Put an office export's title block (agency, report name, blank line) above a sheet's header."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    sheet = book[sheet_name]
+    sheet.insert_rows(1, rows)
+    sheet["A1"] = "CỤC THI HÀNH ÁN DÂN SỰ TỈNH DEMO"
+    sheet["D1"] = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    sheet.merge_cells("A2:F2")
+    sheet["A2"] = "DANH SÁCH VIỆC THI HÀNH ÁN (tính đến 15/10/2026)"
+    book.save(path)
+    return path
+
+
+def test_xlsx_header_below_a_title_block(tmp_path):
+    path = _title_block(write_xlsx(tmp_path / "so-lieu.xlsx"), "Việc thi hành án")
+    records = load_records(str(path))
+    assert_records_match(records)
+    # Row numbers stay the sheet's own: the first case is on row 5 under a header on row 4.
+    assert records.cases["source_row"].tolist() == [5, 6, 7, 8, 9, 10]
+
+
+def test_xlsx_rows_under_a_title_block_are_reported_by_sheet_row(tmp_path):
+    from openpyxl import load_workbook
+
+    path = _title_block(write_xlsx(tmp_path / "so-lieu.xlsx"), "Việc thi hành án")
+    book = load_workbook(path)
+    sheet = book["Việc thi hành án"]
+    column = next(c.column for c in sheet[4] if c.value and str(c.value).strip().upper() == "NGÀY THỤ LÝ")
+    sheet.cell(row=7, column=column, value="31/02/2024")
+    book.save(path)
+    records = load_records(str(path))
+    bad = records.issues[records.issues["column"] == "received_date"]
+    assert bad[["table", "row", "value"]].values.tolist() == [["cases", 7, "31/02/2024"]]
+
+
+def test_xlsx_header_missing_a_column_under_a_title_block_names_its_row(tmp_path):
+    from openpyxl import load_workbook
+
+    path = _title_block(write_xlsx(tmp_path / "so-lieu.xlsx"), "Việc thi hành án")
+    book = load_workbook(path)
+    sheet = book["Việc thi hành án"]
+    for cell in sheet[4]:
+        if cell.value and str(cell.value).strip().upper() == "NGÀY THỤ LÝ":
+            cell.value = "Ngày nhận"
+    book.save(path)
+    with pytest.raises(SourceError) as err:
+        load_raw(str(path))
+    text = one_line(err)
+    assert text.startswith(f"{path}#Việc thi hành án, header row 4, table cases: "
+                           "required column 'received_date' is missing")
+
+
 def test_duckdb_file_round_trips(tmp_path):
     path = write_duckdb(tmp_path / "demo.duckdb")
     assert source_kind(str(path)) == "duckdb"
