@@ -119,6 +119,18 @@ def test_sections_format_money_and_dates_per_language(shown):
     assert "Luật Thi hành án dân sự số 106/2025/QH15" in vi_html  # the packs in force, by name
 
 
+def test_a_short_period_is_flagged_in_the_summary(shown):
+    from audit.report.sections import summary_html
+
+    short = _small_audit("vi")  # the default period: 01/10/2026 to the audit date
+    assert "Kỳ chỉ gồm 15 ngày" in summary_html(short)
+    english = _small_audit("en")
+    assert "only 15 days long" in summary_html(english)
+    cases = [{"case_id": "C1", "received_date": "2026-01-05", "amount_due": 1_000_000}]
+    year = audit_unit(make_records(cases=cases), "KV01", AS_OF, "2025-10-01", "2026-09-30")
+    assert "class=\"caution\"" not in summary_html(year) and "Kỳ chỉ gồm" not in summary_html(year)
+
+
 def test_finding_lists_are_capped_with_a_note(shown):
     result = _small_audit("en")
     n = int((result.findings["category"] == "deadline").sum())

@@ -22,6 +22,10 @@ __all__ = ["summary_html", "STYLE"]
 STYLE = Path(__file__).resolve().parents[1].joinpath("report.css").read_text(encoding="utf-8")
 
 
+# A period shorter than a quarter gives rates too noisy to compare: the report says so.
+SHORT_PERIOD_DAYS = 90
+
+
 def _unit_name(result: UnitAudit, unit_id: Any) -> str:
     units = result.records.units
     match = units.loc[units["unit_id"] == unit_id, "name"]
@@ -35,10 +39,13 @@ def _meta(result: UnitAudit) -> str:
     parent = unit.get("parent_id")
     if not missing(parent) and parent:
         rows.append((t("report.header.parent", lang), escape(_unit_name(result, parent))))
+    period = escape(t("report.header.period_value", lang, start=fmt_date(result.period_start, lang),
+                      end=fmt_date(result.period_end, lang)))
+    days = (result.period_end - result.period_start).days + 1
+    if days < SHORT_PERIOD_DAYS:  # e.g. the default period early in a statistical year
+        period += f'<br><span class="caution">{escape(t("report.header.period_short", lang, days=fmt_int(days, lang)))}</span>'
     rows += [
-        (t("report.header.period", lang),
-         escape(t("report.header.period_value", lang, start=fmt_date(result.period_start, lang),
-                  end=fmt_date(result.period_end, lang)))),
+        (t("report.header.period", lang), period),
         (t("report.header.as_of", lang), escape(fmt_date(result.as_of, lang))),
         (t("report.header.scope", lang),
          escape(t("report.header.scope_value", lang, cases=fmt_int(len(rec.cases), lang),
