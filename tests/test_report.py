@@ -70,7 +70,9 @@ def test_notebook_is_committed_clean_with_literal_parameters():
     assert {k: namespace[k] for k in ("source", "unit_id", "as_of", "lang", "output_dir")} == {
         "source": "outputs/demo/demo.duckdb", "unit_id": "KV01", "as_of": "2026-10-15",
         "lang": "vi", "output_dir": "outputs/demo/KV01"}
-    assert namespace["period_start"] is None and namespace["params_file"] is None
+    # Opened in JupyterLab it reproduces make demo's report: the statistical year 2025-26.
+    assert (namespace["period_start"], namespace["period_end"]) == ("2025-10-01", "2026-09-30")
+    assert namespace["params_file"] is None
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
 
