@@ -603,6 +603,10 @@ def test_single_csv_and_unknown_files_are_refused(csv_dir, tmp_path):
     other.write_text("x")
     with pytest.raises(SourceError, match="unsupported source"):
         load_raw(str(other))
+    old_excel = tmp_path / "so-lieu.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # an OLE2 (Excel 97-2003) header
+    with pytest.raises(SourceError, match=r"\.xls workbook is not read: .* save it as \.xlsx"):
+        load_raw(str(old_excel))
 
 
 def test_two_files_for_one_table(csv_dir):

@@ -75,6 +75,9 @@ def source_kind(source: str) -> str:
         if head[8:12] == DUCKDB_MAGIC or suffix in (".duckdb", ".ddb"):
             return "duckdb"
         raise SourceError("neither a SQLite nor a DuckDB database file", file=source)
+    if suffix in (".xls", ".xlsb", ".ods"):
+        raise SourceError(f"a {suffix} workbook is not read: open it in Excel or LibreOffice and "
+                          "save it as .xlsx (Excel Workbook)", file=source)
     if suffix in FOLDER_SUFFIXES:
         raise SourceError(f"a single {suffix} file is not a source: give the folder holding "
                           "one file per table", file=source)
