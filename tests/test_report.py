@@ -12,6 +12,7 @@ import json
 import re
 
 import nbformat
+import pandas as pd
 import pytest
 from _builders import make_records
 
@@ -381,3 +382,69 @@ def test_the_command_line_refuses_negative_remedy_days(capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", "--source", ".", "--unit", "KV01", "--as-of", AS_OF, "--out", "x", "--remedy-days", "-1"])
     assert info.value.code == 2 and "must be at least 0" in capsys.readouterr().err
+
+
+# -- from a real PostgreSQL database to the reviewer's HTML ---------------------
+@pytest.fixture
+def demo_in_postgresql(demo_db):
+    """The small demo province copied table by table into a fresh PostgreSQL schema."""
+    import os
+    import uuid
+
+    import duckdb
+    import sqlalchemy as sa
+    from _io_fixtures import _SQL_TYPES
+
+    from audit.contract import TABLES
+
+    base = os.environ.get("AUDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    engine = sa.create_engine(base)
+    try:
+        engine.connect().close()
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        pytest.skip(f"PostgreSQL not reachable: {exc.orig}")
+    schema = f"audit_run_{uuid.uuid4().hex[:10]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        for name in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
+            table = TABLES.get(name[0])
+            if table is None:
+                continue  # the demo's truth table is not a contract table
+            frame = con.execute(f'SELECT * FROM "{table.name}"').df()
+            kinds = {c.name: _SQL_TYPES[c.kind] for c in table.columns if c.name in frame}
+            frame.to_sql(table.name, engine, schema=schema, index=False, dtype=kinds, chunksize=5000)
+        # A password in the URL (trust authentication ignores it) must never reach the outputs.
+        url = base.replace("://postgres@", "://postgres:s3cret-pw@") + f"?options=-csearch_path%3D{schema}"
+        yield url
+    finally:
+        con.close()
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_unit_audited_from_postgresql_matches_the_same_data_in_duckdb(demo_in_postgresql, demo_db,
+                                                                        tmp_path, capsys):
+    from audit.cli import main
+
+    out = tmp_path / "pg-run"
+    code = main(["run", "--source", demo_in_postgresql, "--unit", "KV01", "--as-of", AS_OF,
+                 "--period-start", "2025-10-01", "--period-end", "2026-09-30", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Báo cáo kiểm tra" in html and EXTERNAL.search(html) is None
+    # The same records give the same findings, whichever database holds them.
+    from_pg = pd.read_csv(out / "findings.csv", dtype=str).sort_values("finding_id")
+    direct = audit_unit(str(demo_db), "KV01", AS_OF, "2025-10-01", "2026-09-30").findings
+    assert len(from_pg) > 0
+    assert from_pg["finding_id"].tolist() == sorted(direct["finding_id"].tolist())
+    for name in ("executed.ipynb", "manifest.json", "report.html", "findings.json", "conclusion.md"):
+        assert "s3cret-pw" not in (out / name).read_text(encoding="utf-8"), name
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["source"].startswith("postgresql+psycopg://postgres:***@")
+    assert manifest["rows"]
