@@ -17,26 +17,42 @@ import pyarrow.compute as pc
 __all__ = ["lookup", "member"]
 
 
-def _arrow_strings(values: Iterable[object]) -> pa.Array:
+def _arrow(values: Iterable[object]) -> pa.Array | pa.ChunkedArray:
+    """String values as Arrow: without a copy when pandas already holds them in Arrow
+    (its default ``str`` dtype), else converted through object."""
     if isinstance(values, pd.Index | pd.Series):
-        values = values.to_numpy()
-    arr = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
-    return pc.unique(arr)
+        held = values.array
+        if isinstance(held, pd.arrays.ArrowStringArray):
+            return held.__arrow_array__()
+        values = values.to_numpy(dtype=object)
+    return pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+
+
+def _value_set(values: Iterable[object], like: pa.Array | pa.ChunkedArray) -> pa.Array:
+    arr = _arrow(values)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return pc.unique(arr.cast(like.type))  # string and large_string must not meet
+
+
+def _numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr.to_numpy(zero_copy_only=False)
 
 
 def member(keys: pd.Series, values: Iterable[object]) -> pd.Series:
     """``keys.isin(values)`` for string ids, fast; missing keys are not members."""
-    found = pc.is_in(pa.array(keys.to_numpy(dtype=object), type=pa.string(), from_pandas=True),
-                     value_set=_arrow_strings(values), skip_nulls=True)
-    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=keys.index, dtype=bool)
+    arr = _arrow(keys)
+    found = pc.is_in(arr, value_set=_value_set(values, arr), skip_nulls=True)
+    return pd.Series(_numpy(found.fill_null(False)), index=keys.index, dtype=bool)
 
 
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
     """``keys.map(mapping)`` for a mapping with unique string keys, keeping its dtype
     (also when it is empty)."""
-    index = pa.array(mapping.index.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    pos = pc.index_in(pa.array(keys.to_numpy(dtype=object), type=pa.string(), from_pandas=True),
-                      value_set=index).to_numpy(zero_copy_only=False)
+    arr = _arrow(keys)
+    index = _arrow(mapping.index)
+    index = (index.combine_chunks() if isinstance(index, pa.ChunkedArray) else index).cast(arr.type)
+    pos = _numpy(pc.index_in(arr, value_set=index))
     missing = np.isnan(pos) if pos.dtype.kind == "f" else np.zeros(len(pos), bool)
     taken = mapping.iloc[np.where(missing, 0, pos).astype(np.int64)] if len(mapping) else None
     if taken is None:

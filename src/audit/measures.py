@@ -16,7 +16,8 @@ from ._frames import lookup, member
 from .records import CaseRecords
 
 __all__ = [
-    "AGE_BUCKETS", "RESOLVED", "LEFT_BOOKS", "classification_at", "case_classification", "collections",
+    "AGE_BUCKETS", "RESOLVED", "LEFT_BOOKS", "classification_at", "classification_events",
+    "case_classification", "collections", "collections_of",
     "thads_metrics", "unit_kpis", "age_profile", "executor_load", "open_cases",
 ]
 
@@ -45,12 +46,27 @@ def _sum_by_case(frame: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Se
     return s.reindex(index, fill_value=0).astype("Int64")
 
 
-def classification_at(cases: pd.DataFrame, events: pd.DataFrame, day: dt.date) -> pd.Series:
+def collections_of(records: CaseRecords) -> pd.DataFrame:
+    """:func:`collections` of ``records.events``, computed once per records."""
+    return records.cached("collections", lambda: collections(records.events))
+
+
+def classification_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The ``classified_*`` events in date order: case_id, event_date, event_type."""
+    cls = events.loc[member(events["event_type"], ["classified_with", "classified_without"]),
+                     ["case_id", "event_date", "event_type"]]
+    return cls.sort_values("event_date", kind="stable")
+
+
+def classification_at(cases: pd.DataFrame, events: pd.DataFrame, day: dt.date, *,
+                      classified: pd.DataFrame | None = None) -> pd.Series:
     """Each case's classification on ``day``: its latest ``classified_*`` event on or
-    before that day, else the ``condition`` column. Indexed like ``cases``."""
-    cls = events.loc[member(events["event_type"], ["classified_with", "classified_without"])
-                     & (events["event_date"] <= _ts(day)), ["case_id", "event_date", "event_type"]]
-    latest = cls.sort_values("event_date", kind="stable").drop_duplicates("case_id", keep="last")
+    before that day, else the ``condition`` column. Indexed like ``cases``.
+
+    ``classified`` is :func:`classification_events` of ``events`` when the caller
+    already has it (several days over the same records)."""
+    cls = classification_events(events) if classified is None else classified
+    latest = cls.loc[cls["event_date"] <= _ts(day)].drop_duplicates("case_id", keep="last")
     by_case = latest.set_index("case_id")["event_type"].map(
         {"classified_with": "with_conditions", "classified_without": "without_conditions"})
     at = lookup(cases["case_id"], by_case)
@@ -60,7 +76,12 @@ def classification_at(cases: pd.DataFrame, events: pd.DataFrame, day: dt.date) -
 def case_classification(records: CaseRecords, day: dt.date) -> pd.Series:
     """:func:`classification_at` for all of ``records.cases``, computed once per day."""
     return records.cached(("classification", day),
-                          lambda: classification_at(records.cases, records.events, day))
+                          lambda: classification_at(records.cases, records.events, day,
+                                                    classified=_classified(records)))
+
+
+def _classified(records: CaseRecords) -> pd.DataFrame:
+    return records.cached("classification_events", lambda: classification_events(records.events))
 
 
 def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -69,21 +90,22 @@ def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.Data
     Returns one row per unit that has cases on the books, indexed by unit_id,
     with integer columns ``METRIC_COLUMNS``.
     """
-    cases, events = records.cases, records.events
+    cases = records.cases
     s, e = _ts(start), _ts(end)
     closed = cases["closed_date"]
     on_books = (cases["received_date"] <= e) & ~(closed < s)
     left_in_p = member(cases["status"], LEFT_BOOKS) & closed.between(s, e)
     books = cases.loc[on_books & ~left_in_p.fillna(False)].set_index("case_id", drop=False)
 
-    col = collections(events)
+    col = collections_of(records)
     col = col[member(col["case_id"], books.index)]
     before = _sum_by_case(col, col["event_date"] < s, books.index)
     within = _sum_by_case(col, col["event_date"].between(s, e), books.index)
     upto_end = _sum_by_case(col, col["event_date"] <= e, books.index)
 
     resolved = member(books["status"], RESOLVED) & books["closed_date"].between(s, e)
-    cls = classification_at(books.reset_index(drop=True), events, end)
+    cls = classification_at(books.reset_index(drop=True), records.events, end,
+                            classified=_classified(records))
     cls.index = books.index
     with_cond = resolved | (cls == "with_conditions")
     money_total = books["amount_due"].astype("Int64") - before
@@ -155,7 +177,7 @@ def age_profile(records: CaseRecords, as_of: dt.date) -> pd.DataFrame:
     cases = records.cases.loc[open_cases(records.cases)]
     age = (_ts(as_of) - cases["received_date"]).dt.days
     bucket = pd.cut(age, _AGE_EDGES, labels=list(AGE_BUCKETS))
-    col = collections(records.events)
+    col = collections_of(records)
     paid = col.groupby("case_id")["amount"].sum()
     money = (cases["amount_due"] - lookup(cases["case_id"], paid).fillna(0).astype("Int64")).clip(lower=0)
     frame = pd.DataFrame({"unit_id": cases["unit_id"], "bucket": bucket, "money": money})
@@ -174,7 +196,7 @@ def executor_load(records: CaseRecords, as_of: dt.date, start: dt.date | None = 
         start = dt.date(as_of.year if as_of.month >= 10 else as_of.year - 1, 10, 1)
     cases = records.cases
     is_open = open_cases(cases)
-    col = collections(records.events)
+    col = collections_of(records)
     paid = col.groupby("case_id")["amount"].sum()
     owed = (cases["amount_due"] - lookup(cases["case_id"], paid).fillna(0).astype("Int64")).clip(lower=0)
     resolved = member(cases["status"], RESOLVED) & cases["closed_date"].between(_ts(start), _ts(as_of))

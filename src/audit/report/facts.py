@@ -82,7 +82,7 @@ def monthly_rates(records: CaseRecords, start: dt.date, end: dt.date) -> pd.Data
 def owed_by_case(records: CaseRecords) -> pd.Series:
     """Money still owed on each case (amount due less collections), indexed by case_id."""
     cases = records.cases
-    paid = measures.collections(records.events).groupby("case_id")["amount"].sum()
+    paid = measures.collections_of(records).groupby("case_id")["amount"].sum()
     owed = (cases["amount_due"] - lookup(cases["case_id"], paid).fillna(0).astype("Int64")).clip(lower=0)
     return pd.Series(owed.to_numpy(), index=cases["case_id"].to_numpy()).groupby(level=0).first()
 
