@@ -335,6 +335,7 @@ def test_a_failing_notebook_keeps_the_partial_run_and_no_report(demo_db, tmp_pat
     assert re.search(r"notebook cell \d+ \(In \[\d+\]: result = audit_unit\(.+\) raised ParameterError: "
                      r".*NO-SUCH-UNIT", message)
     assert not (out / "report.html").exists()
+    assert info.value.exit_code == 2  # an unknown unit is the input's fault, not the notebook's
     partial = nbformat.read(out / "failed" / "executed.ipynb", as_version=4)
     assert any(o.get("output_type") == "error" for c in partial.cells for o in c.get("outputs", []))
     assert not list(out.glob(".staging-*"))
@@ -350,8 +351,9 @@ def test_a_notebook_that_writes_no_files_is_a_failed_run(tmp_path, monkeypatch):
                                                "language": "python"}})
     nbformat.write(nb, tmp_path / "bare.ipynb")
     monkeypatch.setattr(report_execute, "NOTEBOOK", tmp_path / "bare.ipynb")
-    with pytest.raises(RunError, match=r"did not write findings\.csv.*write_outputs"):
+    with pytest.raises(RunError, match=r"did not write findings\.csv.*write_outputs") as info:
         run_unit_report(tmp_path, "KV01", AS_OF, tmp_path / "run")
+    assert info.value.exit_code == 1
     assert (tmp_path / "run" / "failed" / "executed.ipynb").is_file()
     assert not (tmp_path / "run" / "report.html").exists()
 
@@ -448,3 +450,14 @@ def test_a_unit_audited_from_postgresql_matches_the_same_data_in_duckdb(demo_in_
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["source"].startswith("postgresql+psycopg://postgres:***@")
     assert manifest["rows"]
+
+
+@pytest.mark.slow
+def test_an_unreachable_database_exits_2_in_one_line(tmp_path, capsys):
+    from audit.cli import main
+
+    url = "postgresql+psycopg://postgres:pw@127.0.0.1:1/test"  # nothing listens on port 1
+    code = main(["run", "--source", url, "--unit", "KV01", "--as-of", AS_OF, "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "raised SourceError" in err and "cannot read the database" in err and ":pw@" not in err

@@ -123,6 +123,10 @@ def _describe(name: str, message: object) -> str:
     return f"{name}: {first}" if first else name
 
 
+# Raised in the notebook, these mean the input is at fault, not the run.
+_INPUT_ERRORS = ("SourceError", "ParameterError", "ValidationError")
+
+
 def _cell_reason(exc: Exception) -> str:
     from papermill.exceptions import PapermillExecutionError
 
@@ -210,7 +214,10 @@ def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
         try:
             _execute(params | {"output_dir": str(staging)}, staging / FILES["executed_ipynb"], timeout)
         except Exception as exc:  # the boundary: whatever the kernel did becomes one line
-            raise _fail(out_dir, staging, _cell_reason(exc), secret) from exc
+            error = _fail(out_dir, staging, _cell_reason(exc), secret)
+            if getattr(exc, "ename", None) in _INPUT_ERRORS:
+                error.exit_code = 2  # the input's fault (unreadable source, unknown unit), as without a notebook
+            raise error from exc
         _scrub(staging / FILES["executed_ipynb"], secret, redact(secret))
         missing = [name for role, name in FILES.items()
                    if role != "report_html" and not (staging / name).is_file()]
