@@ -126,6 +126,24 @@ def test_output_schema_inputs_unchanged_and_deterministic(rule, records, ctx):
     assert not first["evidence"].str.contains("{", regex=False).any()
 
 
+# RULES.md "Violations and indicators": the rules a conclusion may state as facts.
+VIOLATIONS = {
+    "DL-DECISION", "DL-NOTIFY", "DL-VERIFY-FIRST", "DL-REVERIFY", "DL-AUCTION-CONTRACT",
+    "DL-AUCTION-HELD", "DL-PRICE-REDUCTION", "DL-POSTPONE", "DI-LATE", "ST-NO-ACTION",
+    "MC-ASSETS-FOUND", "MC-NO-VERIFICATION", "VA-EXPIRED", "AU-PRICE-CUT", "RC-REPORTED",
+}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_kind_and_occurrence_date(rule, records, ctx):
+    assert rule.kind == ("violation" if rule.rule_id in VIOLATIONS else "indicator")
+    found = finalize(rule.detect(records, ctx), rule, ctx)
+    assert (found["finding_kind"] == rule.kind).all()
+    if rule.kind == "violation" and rule.rule_id != "MC-NO-VERIFICATION":
+        # every violation is dated (MC-NO-VERIFICATION may rest on an undated classification)
+        assert found["occurred_on"].notna().all(), rule.rule_id
+
+
 @pytest.mark.parametrize("rule", RULES, ids=IDS)
 def test_empty_input_gives_no_findings(rule, ctx):
     empty = make_records(cases=[], reported_stats=[])

@@ -21,9 +21,10 @@ __all__ = [
     "CATEGORIES",
     "SEVERITIES",
     "ENTITY_TYPES",
+    "FINDING_KINDS",
 ]
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = "1.1"
 
 # Column kinds: str, date, money (int64 VND), int, float, bool.
 KINDS = ("str", "date", "money", "int", "float", "bool")
@@ -203,7 +204,12 @@ CATEGORIES = (
     "auction", "reconciliation", "workload", "data_quality",
 )
 SEVERITIES = ("high", "medium", "low")
-ENTITY_TYPES = ("case", "asset", "auction", "executor", "unit", "valuer", "auctioneer", "bidder")
+ENTITY_TYPES = (
+    "case", "asset", "auction", "complaint", "executor", "unit", "valuer", "auctioneer", "bidder",
+)
+# RULES.md "Violations and indicators": a violation is proven from the records against a
+# legal deadline or definition; an indicator is a lead to verify and never names anyone.
+FINDING_KINDS = ("violation", "indicator")
 
 # The contract's columns first, then what the toolkit adds for reviewers:
 # the date the finding turns on, the days over, the money involved, and for
@@ -211,6 +217,6 @@ ENTITY_TYPES = ("case", "asset", "auction", "executor", "unit", "valuer", "aucti
 FINDING_COLUMNS = (
     "finding_id", "rule_id", "category", "severity", "entity_type", "entity_id",
     "unit_id", "case_id", "executor_id", "score", "evidence", "legal_basis",
-    "rule_pack", "event_date", "days_over", "amount",
+    "finding_kind", "occurred_on", "rule_pack", "event_date", "days_over", "amount",
     "source_table", "source_row", "source_column", "source_value",
 )

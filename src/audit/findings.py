@@ -2,7 +2,7 @@
 
 A rule's ``detect`` returns raw hits: one row per finding with ``entity_id``
 and, where known, ``case_id``, ``unit_id``, ``executor_id``, ``event_date``,
-``days_over``, ``amount``, ``score``, ``pack`` (index of the rule pack that
+``occurred_on`` (violations), ``days_over``, ``amount``, ``score``, ``pack`` (index of the rule pack that
 judged it), ``key`` (what makes the finding unique beyond rule and entity),
 ``source_*`` columns, and evidence fields named ``ev_<name>`` that fill the
 rule's evidence message. :func:`finalize` adds the rule's declaration, the
@@ -28,6 +28,7 @@ __all__ = ["FINDING_DTYPES", "empty_findings", "finalize", "concat_findings", "f
 FINDING_DTYPES = {c: "str" for c in FINDING_COLUMNS} | {
     "score": "float64",
     "event_date": "datetime64[s]",
+    "occurred_on": "datetime64[s]",
     "days_over": "Int64",
     "amount": "Int64",
     "source_row": "Int64",
@@ -80,6 +81,10 @@ def finalize(hits: pd.DataFrame, rule: Rule, ctx: RuleContext) -> pd.DataFrame:
         out[col] = hits[col].astype("str") if col in hits else pd.Series(pd.NA, index=hits.index, dtype="str")
     out["score"] = hits["score"].astype("float64") if "score" in hits else 1.0
     out["event_date"] = hits["event_date"].astype("datetime64[s]") if "event_date" in hits else pd.NaT
+    out["finding_kind"] = rule.kind
+    # The day the violation happened (the deadline that passed, the day of the act): it
+    # places the finding inside or before the audited period.
+    out["occurred_on"] = hits["occurred_on"].astype("datetime64[s]") if "occurred_on" in hits else pd.NaT
     for col in ("days_over", "amount", "source_row"):
         out[col] = hits[col].astype("Int64") if col in hits else pd.array([pd.NA] * n, dtype="Int64")
 

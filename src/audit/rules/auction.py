@@ -14,7 +14,7 @@ from .registry import Param, RuleContext, rule
 _TABLES = ("cases", "assets", "auctions")
 
 
-@rule("AU-PRICE-CUT", category="auction", severity="high", entity_type="auction",
+@rule("AU-PRICE-CUT", kind="violation", category="auction", severity="high", entity_type="auction",
       requires=(*_TABLES, "events"), params=(Param("max_cut", float, 0.10, minimum=0, maximum=1, legal=True),))
 def price_cut(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """After a failed round, a starting price (or a recorded price reduction) cutting more
@@ -53,6 +53,8 @@ def price_cut(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return pd.DataFrame({
         "entity_id": h["auction_id"], "case_id": h["case_id"], "unit_id": h["unit_id"],
         "executor_id": h["executor_id"], "event_date": h["contract_date"],
+        # the day the cut price was set: the round's contract, or the recorded reduction
+        "occurred_on": h["reduced"].fillna(h["contract_date"]) if "reduced" in h else h["contract_date"],
         "amount": (h["prev_price"] - h["starting_price"]).astype("Int64"),
         "pack": ctx.settings.pack_index(h["contract_date"]), "score": h["cut"].astype("float64"),
         "variant": h["variant"],
@@ -62,7 +64,7 @@ def price_cut(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
-@rule("AU-NO-COMPETITION", category="auction", severity="low", entity_type="auction", requires=_TABLES)
+@rule("AU-NO-COMPETITION", kind="indicator", category="auction", severity="low", entity_type="auction", requires=_TABLES)
 def no_competition(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Sold to the only registered bidder at the starting price."""
     a = auctions_with_assets(records)
@@ -79,7 +81,7 @@ def no_competition(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
-@rule("AU-REPEAT-FAILURE", category="auction", severity="low", entity_type="asset", requires=_TABLES,
+@rule("AU-REPEAT-FAILURE", kind="indicator", category="auction", severity="low", entity_type="asset", requires=_TABLES,
       params=(Param("min_failures", int, 3, minimum=1),))
 def repeat_failure(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Three or more failed rounds before a sale."""
@@ -101,7 +103,7 @@ def repeat_failure(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
-@rule("AU-CONCENTRATION", category="auction", severity="medium", entity_type="auctioneer", requires=_TABLES,
+@rule("AU-CONCENTRATION", kind="indicator", category="auction", severity="medium", entity_type="auctioneer", requires=_TABLES,
       params=(Param("min_share", float, 0.5, minimum=0, maximum=1), Param("min_count", int, 10, minimum=1)))
 def auctioneer_concentration(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Within a unit, one auction organisation holds at least half of at least ten auction

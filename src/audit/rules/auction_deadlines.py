@@ -17,7 +17,7 @@ def _days(n: pd.Series) -> pd.Series:
     return pd.to_timedelta(n.astype("int64"), unit="D")
 
 
-@rule("DL-AUCTION-CONTRACT", category="deadline", severity="medium", entity_type="asset",
+@rule("DL-AUCTION-CONTRACT", kind="violation", category="deadline", severity="medium", entity_type="asset",
       requires=_ASSET_TABLES, params=(Param("days", int, 10, minimum=1, legal=True),))
 def auction_contract_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """First auction contract later than the valuation + 10 days (or none while the case is open)."""
@@ -41,6 +41,7 @@ def auction_contract_deadline(records: CaseRecords, ctx: RuleContext) -> pd.Data
     return pd.DataFrame({
         "entity_id": h["asset_id"], "case_id": h["case_id"], "unit_id": h["unit_id"],
         "executor_id": h["executor_id"], "event_date": h["valuation_date"], "days_over": days,
+        "occurred_on": deadline.loc[hit],
         "pack": ctx.settings.pack_index(h["valuation_date"]),
         "variant": missing.loc[hit].map({True: "missing", False: ""}),
         "ev_valued": h["valuation_date"], "ev_limit": limit.loc[hit], "ev_deadline": deadline.loc[hit],
@@ -48,7 +49,7 @@ def auction_contract_deadline(records: CaseRecords, ctx: RuleContext) -> pd.Data
     })
 
 
-@rule("DL-AUCTION-HELD", category="deadline", severity="medium", entity_type="auction",
+@rule("DL-AUCTION-HELD", kind="violation", category="deadline", severity="medium", entity_type="auction",
       requires=_ASSET_TABLES,
       params=(Param("movable_days", int, 30, minimum=1, legal=True),
               Param("immovable_days", int, 45, minimum=1, legal=True)))
@@ -70,6 +71,7 @@ def auction_held_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFram
     return pd.DataFrame({
         "entity_id": h["auction_id"], "case_id": h["case_id"], "unit_id": h["unit_id"],
         "executor_id": h["executor_id"], "event_date": h["contract_date"], "days_over": days,
+        "occurred_on": deadline.loc[hit],
         "pack": settings.pack_index(h["contract_date"]),
         "variant": missing.loc[hit].map({True: "missing", False: ""}),
         "ev_round": h["round"], "ev_contract": h["contract_date"], "ev_limit": limit.loc[hit],
@@ -78,7 +80,7 @@ def auction_held_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFram
     })
 
 
-@rule("DL-PRICE-REDUCTION", category="deadline", severity="medium", entity_type="auction",
+@rule("DL-PRICE-REDUCTION", kind="violation", category="deadline", severity="medium", entity_type="auction",
       requires=(*_ASSET_TABLES, "events"), params=(Param("days", int, 10, minimum=1, legal=True),))
 def price_reduction_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """After a failed round, the price reduction recorded later than the auction + 10 days."""
@@ -100,6 +102,7 @@ def price_reduction_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataF
     return pd.DataFrame({
         "entity_id": h["auction_id"], "case_id": h["case_id"], "unit_id": h["unit_id"],
         "executor_id": h["executor_id"], "event_date": h["auction_date"], "days_over": days,
+        "occurred_on": deadline.loc[late],
         "pack": ctx.settings.pack_index(h["auction_date"]),
         "ev_round": h["round"], "ev_failed": h["auction_date"], "ev_limit": limit.loc[late],
         "ev_deadline": deadline.loc[late], "ev_reduced": h["reduced"], "ev_days": days,

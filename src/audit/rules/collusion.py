@@ -47,7 +47,7 @@ def co_bidding_pairs(bids: pd.DataFrame, min_together: int = 1) -> pd.DataFrame:
     return together
 
 
-@rule("AU-RING", category="auction", severity="medium", entity_type="bidder", requires=_TABLES,
+@rule("AU-RING", kind="indicator", category="auction", severity="medium", entity_type="bidder", requires=_TABLES,
       params=(Param("min_together", int, 5, minimum=2), Param("alpha", float, 0.01, minimum=0, maximum=1),
               Param("min_group", int, 3, minimum=2), Param("max_premium", float, 0.05, minimum=0),
               Param("min_winners", int, 2, minimum=1)))
@@ -127,7 +127,7 @@ def auction_screens(records: CaseRecords) -> pd.DataFrame:
     return out[["auction_id", "auctioneer_id", "unit_id", "bids", "cv", "rel_distance", "kurtosis", "premium"]]
 
 
-@rule("AU-SCREENS", category="auction", severity="medium", entity_type="auctioneer", requires=_TABLES,
+@rule("AU-SCREENS", kind="indicator", category="auction", severity="medium", entity_type="auctioneer", requires=_TABLES,
       params=(Param("z", float, 3.0, minimum=0), Param("min_auctions", int, 10, minimum=2),
               Param("min_auctioneers", int, 5, minimum=3)))
 def collusion_screens(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:

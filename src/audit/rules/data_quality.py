@@ -75,4 +75,4 @@ def _issues(rule_id: str):
 
 for _rid, _severity in (("DQ-SCHEMA", "medium"), ("DQ-DATE-ORDER", "low"), ("DQ-UNKNOWN-CODE", "medium"),
                         ("DQ-ORPHAN", "medium"), ("DQ-DUPLICATE", "low")):
-    rule(_rid, category="data_quality", severity=_severity, requires=())(_issues(_rid))
+    rule(_rid, kind="indicator", category="data_quality", severity=_severity, requires=())(_issues(_rid))

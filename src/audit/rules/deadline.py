@@ -23,7 +23,7 @@ def _late_or_missing(base: pd.DataFrame, deadline: pd.Series, done: pd.Series, a
     return late, missing
 
 
-@rule("DL-DECISION", category="deadline", severity="medium",
+@rule("DL-DECISION", kind="violation", category="deadline", severity="medium",
       params=(Param("working_days", int, 5, minimum=1, legal=True),))
 def decision_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Enforcement decision later than receipt + 5 working days, or still missing."""
@@ -39,6 +39,7 @@ def decision_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return pd.DataFrame({
         "entity_id": c["case_id"], "case_id": c["case_id"], "unit_id": c["unit_id"],
         "executor_id": c["executor_id"], "event_date": c["received_date"],
+        "occurred_on": deadline.loc[hit],
         "days_over": cal.working_days_late(deadline.loc[hit], end),
         "pack": ctx.settings.pack_index(c["received_date"]),
         "severity": missing.loc[hit].map({True: "high", False: "medium"}),
@@ -49,7 +50,7 @@ def decision_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
-@rule("DL-VERIFY-FIRST", category="deadline", severity="medium",
+@rule("DL-VERIFY-FIRST", kind="violation", category="deadline", severity="medium",
       requires=("cases", "events", "verifications"),
       params=(Param("voluntary_days", int, 10, legal=True), Param("verify_days", int, 10, legal=True)))
 def first_verification_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
@@ -82,6 +83,7 @@ def first_verification_deadline(records: CaseRecords, ctx: RuleContext) -> pd.Da
     return pd.DataFrame({
         "entity_id": c["case_id"], "case_id": c["case_id"], "unit_id": c["unit_id"],
         "executor_id": c["executor_id"], "event_date": notified.loc[hit], "days_over": days,
+        "occurred_on": deadline.loc[hit],
         "pack": settings.pack_index(notified.loc[hit]),
         "severity": missing.loc[hit].map({True: "high", False: "medium"}),
         "variant": missing.loc[hit].map({True: "missing", False: ""}),
@@ -91,7 +93,7 @@ def first_verification_deadline(records: CaseRecords, ctx: RuleContext) -> pd.Da
     })
 
 
-@rule("DL-REVERIFY", category="deadline", severity="medium",
+@rule("DL-REVERIFY", kind="violation", category="deadline", severity="medium",
       requires=("cases", "events", "verifications"),
       params=(Param("months", int, 6, minimum=1, legal=True),
               Param("long_prison_months", int, 12, minimum=1, legal=True)))
@@ -119,13 +121,14 @@ def reverification_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFr
     return pd.DataFrame({
         "entity_id": c["case_id"], "case_id": c["case_id"], "unit_id": c["unit_id"],
         "executor_id": c["executor_id"], "event_date": latest.loc[hit], "days_over": days,
+        "occurred_on": deadline.loc[hit],
         "pack": settings.pack_index(latest.loc[hit]),
         "ev_verified": latest.loc[hit], "ev_months": limit.loc[hit], "ev_deadline": deadline.loc[hit],
         "ev_as_of": as_of, "ev_days": days,
     })
 
 
-@rule("DL-NOTIFY", category="deadline", severity="medium", requires=("cases", "events"),
+@rule("DL-NOTIFY", kind="violation", category="deadline", severity="medium", requires=("cases", "events"),
       params=(Param("working_days", int, 3, minimum=1, legal=True),))
 def notification_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """First notification later than the enforcement decision + 3 working days, or missing."""
@@ -143,6 +146,7 @@ def notification_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFram
     return pd.DataFrame({
         "entity_id": c["case_id"], "case_id": c["case_id"], "unit_id": c["unit_id"],
         "executor_id": c["executor_id"], "event_date": decided.loc[hit], "days_over": days,
+        "occurred_on": deadline.loc[hit],
         "pack": ctx.settings.pack_index(decided.loc[hit]),
         "variant": missing.loc[hit].map({True: "missing", False: ""}),
         "ev_decision": decided.loc[hit], "ev_deadline": deadline.loc[hit], "ev_limit": limit.loc[hit],
@@ -150,7 +154,7 @@ def notification_deadline(records: CaseRecords, ctx: RuleContext) -> pd.DataFram
     })
 
 
-@rule("DL-POSTPONE", category="deadline", severity="medium", requires=("cases", "events"),
+@rule("DL-POSTPONE", kind="violation", category="deadline", severity="medium", requires=("cases", "events"),
       params=(Param("days", int, 90, minimum=1, legal=True),))
 def postponement_too_long(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Case postponed for longer than the allowed period without being resumed."""
@@ -178,6 +182,7 @@ def postponement_too_long(records: CaseRecords, ctx: RuleContext) -> pd.DataFram
         "entity_id": h["case_id"], "case_id": h["case_id"], "unit_id": lookup(h["case_id"], cases["unit_id"]),
         "executor_id": lookup(h["case_id"], cases["executor_id"]), "event_date": h["event_date"],
         "days_over": days, "pack": ctx.settings.pack_index(h["event_date"]),
+        "occurred_on": deadline.loc[hit],
         "key": h["event_date"].dt.strftime("%Y-%m-%d"),
         "variant": still.loc[hit].map({True: "missing", False: ""}),
         "ev_postponed": h["event_date"], "ev_limit": limit.loc[hit], "ev_deadline": deadline.loc[hit],

@@ -23,7 +23,7 @@ def _cumulative(events: pd.DataFrame, event_type: str) -> pd.DataFrame:
     return e.assign(cum=e.groupby("case_id", sort=False)["amount"].cumsum().astype("int64"))
 
 
-@rule("DI-LATE", category="disbursement", severity="high", requires=("cases", "events"),
+@rule("DI-LATE", kind="violation", category="disbursement", severity="high", requires=("cases", "events"),
       params=(Param("days", int, 10, minimum=1, legal=True),))
 def late_disbursement(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Money collected and not paid out to the creditor within 10 days."""
@@ -71,6 +71,7 @@ def late_disbursement(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
         "unit_id": lookup(m["case_id"], cases["unit_id"]),
         "executor_id": lookup(m["case_id"], cases["executor_id"]),
         "event_date": m["event_date"], "days_over": days, "amount": outstanding.astype("int64"),
+        "occurred_on": deadline.loc[hit],
         "pack": ctx.settings.pack_index(m["event_date"]),
         "key": m["event_date"].dt.strftime("%Y-%m-%d") + "#" + seq.astype("str"),
         "variant": held.loc[hit].map({True: "held", False: ""}),

@@ -16,7 +16,7 @@ from .registry import Param, RuleContext, rule
 _FLAGS = ("land", "house", "vehicle", "bank_account", "income", "business")
 
 
-@rule("MC-ASSETS-FOUND", category="misclassification", severity="high",
+@rule("MC-ASSETS-FOUND", kind="violation", category="misclassification", severity="high",
       requires=("cases", "events", "verifications"))
 def assets_found(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Classified without conditions while the latest verification found assets or income."""
@@ -37,6 +37,10 @@ def assets_found(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return pd.DataFrame({
         "entity_id": c["case_id"].values, "case_id": c["case_id"].values, "unit_id": c["unit_id"].values,
         "executor_id": c["executor_id"].values, "event_date": lv["verification_date"].values,
+        # kept without conditions from the later of the classification and the verification
+        "occurred_on": pd.concat([pd.Series(lv["verification_date"].values),
+                                  pd.Series(lookup(c["case_id"], classified_without(records)).values)],
+                                 axis=1).max(axis=1).values,
         "amount": lv["assets_value"].values,
         "ev_verified": lv["verification_date"].values,
         "ev_found_codes": names.reindex(c["case_id"]).fillna("").replace("", "—").values,
@@ -44,18 +48,22 @@ def assets_found(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
+def classified_without(records: CaseRecords) -> pd.Series:
+    """Each case's latest classification as without conditions (by case_id)."""
+    ev = records.events
+    return ev.loc[ev["event_type"] == "classified_without"].groupby("case_id")["event_date"].max()
+
+
 def _without_now(records: CaseRecords, ctx: RuleContext) -> pd.Series:
     return open_cases(records.cases) & (
         case_classification(records, ctx.as_of) == "without_conditions")
 
 
-@rule("MC-NO-VERIFICATION", category="misclassification", severity="high", requires=("cases", "events"))
+@rule("MC-NO-VERIFICATION", kind="violation", category="misclassification", severity="high", requires=("cases", "events"))
 def no_verification(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Classified without conditions with no verification on record before the classification."""
     cases = case_frame(records).loc[_without_now(records, ctx)]
-    ev = records.events
-    classified = lookup(cases["case_id"], ev.loc[ev["event_type"] == "classified_without"]
-                        .groupby("case_id")["event_date"].max())
+    classified = lookup(cases["case_id"], classified_without(records))
     # Without a classification event, the classification is as old as the records show: as_of.
     cutoff = classified.fillna(ctx.as_of_ts)
     v = verification_dates(records)
@@ -66,12 +74,12 @@ def no_verification(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     cl = classified.loc[c.index]
     return pd.DataFrame({
         "entity_id": c["case_id"], "case_id": c["case_id"], "unit_id": c["unit_id"],
-        "executor_id": c["executor_id"], "event_date": cl,
+        "executor_id": c["executor_id"], "event_date": cl, "occurred_on": cl,
         "variant": cl.isna().map({True: "undated", False: ""}), "ev_classified": cl,
     })
 
 
-@rule("MC-PERIOD-END", category="misclassification", severity="medium", requires=("cases", "events"),
+@rule("MC-PERIOD-END", kind="indicator", category="misclassification", severity="medium", requires=("cases", "events"),
       params=(Param("window_days", int, 30, minimum=1), Param("spike_ratio", float, 3.0, minimum=1),
               Param("min_count", int, 5, minimum=1)))
 def period_end(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
@@ -117,7 +125,7 @@ def period_end(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return pd.concat([case_hits, unit_hits], ignore_index=True)
 
 
-@rule("MC-UNIT-SHARE", category="misclassification", severity="medium", entity_type="unit",
+@rule("MC-UNIT-SHARE", kind="indicator", category="misclassification", severity="medium", entity_type="unit",
       requires=("cases", "events"),
       params=(Param("z", float, 3.5, minimum=0), Param("min_units", int, 5, minimum=3),
               Param("min_cases", int, 30, minimum=1)))

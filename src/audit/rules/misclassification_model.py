@@ -55,7 +55,7 @@ def case_features(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return feats
 
 
-@rule("MC-MODEL", category="misclassification", severity="medium", requires=("cases", "events", "verifications"),
+@rule("MC-MODEL", kind="indicator", category="misclassification", severity="medium", requires=("cases", "events", "verifications"),
       params=(Param("min_probability", float, 0.5, minimum=0, maximum=1),
               Param("max_share", float, 0.05, minimum=0, maximum=1),
               Param("min_cases", int, 200, minimum=20), Param("min_class", int, 30, minimum=5),

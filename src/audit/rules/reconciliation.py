@@ -9,7 +9,7 @@ from ..records import CaseRecords
 from .registry import Param, RuleContext, rule
 
 
-@rule("RC-REPORTED", category="reconciliation", severity="high", entity_type="unit",
+@rule("RC-REPORTED", kind="violation", category="reconciliation", severity="high", entity_type="unit",
       requires=("cases", "events", "reported_stats"),
       params=(Param("tolerance", int, 0, minimum=0),))
 def reported_vs_records(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
@@ -34,6 +34,7 @@ def reported_vs_records(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     money = m["metric"].str.startswith("money")
     return pd.DataFrame({
         "entity_id": m["unit_id"], "unit_id": m["unit_id"], "event_date": m["period_end"],
+        "occurred_on": m["period_end"],
         "amount": diff.abs().where(money), "source_table": "reported_stats", "source_row": m["source_row"],
         "source_column": "value", "source_value": m["value"].astype("str"),
         "key": m["metric"] + "|" + m["period_start"].dt.strftime("%Y-%m-%d") + "|"

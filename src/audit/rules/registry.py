@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..contract import CATEGORIES, ENTITY_TYPES, SEVERITIES
+from ..contract import CATEGORIES, ENTITY_TYPES, FINDING_KINDS, SEVERITIES
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ class Rule:
     severity: str
     entity_type: str
     detect: Callable[[CaseRecords, RuleContext], pd.DataFrame]
+    kind: str = "indicator"
     requires: tuple[str, ...] = ("cases",)
     params: tuple[Param, ...] = ()
     tags: frozenset[str] = field(default_factory=frozenset)
@@ -98,17 +99,23 @@ class Rule:
 _REGISTRY: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, *, category: str, severity: str, entity_type: str = "case",
+def rule(rule_id: str, *, kind: str, category: str, severity: str, entity_type: str = "case",
          requires: tuple[str, ...] = ("cases",), params: tuple[Param, ...] = ()
          ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
-    """Register a detector function as a rule."""
+    """Register a detector function as a rule.
+
+    ``kind`` is ``"violation"`` (proven from the records against a legal deadline or
+    definition: its hits carry ``occurred_on``) or ``"indicator"`` (a lead to verify).
+    """
     if category not in CATEGORIES or severity not in SEVERITIES or entity_type not in ENTITY_TYPES:
         raise ValueError(f"{rule_id}: bad category/severity/entity {category}/{severity}/{entity_type}")
+    if kind not in FINDING_KINDS:
+        raise ValueError(f"{rule_id}: kind must be one of {FINDING_KINDS}, got {kind!r}")
 
     def register(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         if rule_id in _REGISTRY:
             raise ValueError(f"rule {rule_id} registered twice")
-        _REGISTRY[rule_id] = Rule(rule_id, category, severity, entity_type, fn, requires, params)
+        _REGISTRY[rule_id] = Rule(rule_id, category, severity, entity_type, fn, kind, requires, params)
         return fn
 
     return register

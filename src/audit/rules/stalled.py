@@ -28,7 +28,7 @@ def _last_action(records: CaseRecords) -> pd.Series:
     return stacked.max(axis=1).astype("datetime64[s]")
 
 
-@rule("ST-NO-ACTION", category="stalled", severity="high", requires=("cases", "events"),
+@rule("ST-NO-ACTION", kind="violation", category="stalled", severity="high", requires=("cases", "events"),
       params=(Param("days", int, 180, minimum=1),))
 def no_action(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Open case with conditions with no recorded action for more than 180 days."""
@@ -43,12 +43,13 @@ def no_action(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return pd.DataFrame({
         "entity_id": c["case_id"], "case_id": c["case_id"], "unit_id": c["unit_id"],
         "executor_id": c["executor_id"], "event_date": last.loc[hit], "days_over": idle.loc[hit] - limit,
+        "occurred_on": last.loc[hit] + pd.Timedelta(days=limit),
         "score": 1.0,
         "ev_last_action": last.loc[hit], "ev_idle": idle.loc[hit], "ev_limit": limit, "ev_as_of": as_of,
     })
 
 
-@rule("ST-BACKLOG", category="stalled", severity="low", requires=("cases", "events"),
+@rule("ST-BACKLOG", kind="indicator", category="stalled", severity="low", requires=("cases", "events"),
       params=(Param("days", int, 365, minimum=1),))
 def backlog(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Open case with conditions still unresolved more than a year after its decision."""

@@ -18,7 +18,7 @@ def _latest_valuation(records: CaseRecords) -> pd.DataFrame:
     return v.drop_duplicates("asset_id", keep="last")
 
 
-@rule("VA-COMPARABLE", category="valuation", severity="medium", entity_type="asset",
+@rule("VA-COMPARABLE", kind="indicator", category="valuation", severity="medium", entity_type="asset",
       requires=("cases", "assets", "valuations"),
       params=(Param("low", float, 0.5, minimum=0), Param("high", float, 2.0, minimum=1),
               Param("min_comparables", int, 5, minimum=2)))
@@ -57,7 +57,7 @@ def comparable_value(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
-@rule("VA-REVALUATION-DROP", category="valuation", severity="medium", entity_type="asset",
+@rule("VA-REVALUATION-DROP", kind="indicator", category="valuation", severity="medium", entity_type="asset",
       requires=("cases", "assets", "valuations"), params=(Param("max_drop", float, 0.20, minimum=0, maximum=1),))
 def revaluation_drop(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """A revaluation more than 20% below the previous valuation of the same asset."""
@@ -81,7 +81,7 @@ def revaluation_drop(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
-@rule("VA-EXPIRED", category="valuation", severity="medium", entity_type="auction",
+@rule("VA-EXPIRED", kind="violation", category="valuation", severity="medium", entity_type="auction",
       requires=("cases", "assets", "valuations", "auctions"), params=(Param("months", int, 6, minimum=1),))
 def expired_valuation(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """Auction held more than 6 months after the latest valuation before it."""
@@ -99,12 +99,13 @@ def expired_valuation(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return pd.DataFrame({
         "entity_id": h["auction_id"], "case_id": h["case_id"], "unit_id": h["unit_id"],
         "executor_id": h["executor_id"], "event_date": h["auction_date"], "days_over": days,
+        "occurred_on": h["auction_date"],
         "ev_round": h["round"], "ev_valued": h["valuation_date"], "ev_expiry": expiry.loc[hit],
         "ev_held": h["auction_date"], "ev_months": months, "ev_days": days,
     })
 
 
-@rule("VA-CONCENTRATION", category="valuation", severity="medium", entity_type="valuer",
+@rule("VA-CONCENTRATION", kind="indicator", category="valuation", severity="medium", entity_type="valuer",
       requires=("cases", "assets", "valuations"),
       params=(Param("min_share", float, 0.5, minimum=0, maximum=1), Param("min_count", int, 10, minimum=1)))
 def valuer_concentration(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:

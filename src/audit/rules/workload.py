@@ -11,7 +11,7 @@ from .registry import Param, RuleContext, rule
 from .stalled import last_action
 
 
-@rule("WL-CASELOAD", category="workload", severity="low", entity_type="executor", requires=("cases", "events"),
+@rule("WL-CASELOAD", kind="indicator", category="workload", severity="low", entity_type="executor", requires=("cases", "events"),
       params=(Param("ratio", float, 2.0, minimum=1), Param("min_executors", int, 3, minimum=2),
               Param("min_cases", int, 20, minimum=1)))
 def caseload(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
@@ -37,7 +37,7 @@ def caseload(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
-@rule("WL-STALLED-SHARE", category="workload", severity="medium", entity_type="executor",
+@rule("WL-STALLED-SHARE", kind="indicator", category="workload", severity="medium", entity_type="executor",
       requires=("cases", "events"),
       params=(Param("z", float, 3.0, minimum=0), Param("min_cases", int, 10, minimum=1),
               Param("min_stalled", int, 3, minimum=1), Param("idle_days", int, 180, minimum=1)))
