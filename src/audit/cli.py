@@ -49,10 +49,6 @@ def _positive(text: str) -> int:
     return _whole(text, 1)
 
 
-def _non_negative(text: str) -> int:
-    return _whole(text, 0)
-
-
 def _add_period(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", required=True, type=_date, help="audit date (YYYY-MM-DD); later events are ignored")
     p.add_argument("--period-start", type=_date, help="start of the statistical period (default: 1 October)")
@@ -73,10 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_period(run)
     run.add_argument("--out", required=True, type=Path, help="folder for the report and findings")
     run.add_argument("--dispositions", type=Path,
-                     help="CSV finding_id,disposition (confirmed|dismissed): dismissed findings "
-                          "are left out of the conclusion")
-    run.add_argument("--remedy-days", type=_non_negative, default=30,
-                     help="days after the audit date given to remedy the findings (default 30)")
+                     help="CSV finding_id,disposition (confirmed|dismissed): the conclusion then "
+                          "states only the confirmed violations")
+    run.add_argument("--inspection", type=Path,
+                     help="the inspection's YAML: issuer, signer, legal bases, recipients, targets and "
+                          "deadlines of the conclusion (params/inspection-example.yaml)")
+    run.add_argument("--remedy-days", type=_positive,
+                     help="days to remedy the violations, overriding the inspection file (default 30)")
 
     scan = sub.add_parser("scan", help="measures and rules over every unit, without a notebook")
     scan.add_argument("--source", required=True)
@@ -136,7 +135,8 @@ def _run(args: argparse.Namespace) -> int:
 
     outputs = run_unit_report(args.source, args.unit, args.as_of, args.out, period_start=args.period_start,
                               period_end=args.period_end, lang=args.lang, params_file=args.params,
-                              dispositions=args.dispositions, remedy_days=args.remedy_days)
+                              dispositions=args.dispositions, inspection=args.inspection,
+                              remedy_days=args.remedy_days)
     print(f"report:     {outputs.report_html}")
     print(f"findings:   {outputs.findings_csv} (also .json, .xlsx)")
     print(f"conclusion: {outputs.conclusion_docx} (also .md)")
