@@ -353,9 +353,8 @@ def test_the_pdf_pages_as_the_signer_sees_them(written, tmp_path):
     assert ("841.89", "595.304") in sizes  # the annexes in landscape
     subprocess.run([pdftoppm, "-r", "50", "-f", "1", "-l", "2", "-png", str(pdf), str(tmp_path / "page")],
                    check=True, timeout=120)
-    from PIL import Image
-
     import numpy as np
+    from PIL import Image
 
     first = np.asarray(Image.open(next(tmp_path.glob("page-*1.png"))).convert("L"))
     assert (first < 128).mean() > 0.01  # text on the page, not a blank sheet
