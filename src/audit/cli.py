@@ -2,6 +2,7 @@
 
     audit run       --source SRC --unit UNIT --as-of DATE --out DIR   one unit, notebook → HTML
     audit scan      --source SRC --as-of DATE --out DIR               every unit, no notebook
+    audit render    EXECUTED.ipynb                                   a papermill run's report.html
     audit validate  SRC                                              data-quality summary
     audit demo-data --out PATH                                       the synthetic demo database
     audit sample units  --source SRC --as-of DATE --cycle NAME --count K   surprise-inspection draw
@@ -82,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_period(scan)
     scan.add_argument("--out", required=True, type=Path)
 
+    render = sub.add_parser("render", help="render a unit notebook executed by papermill as its report.html")
+    render.add_argument("notebook", type=Path, help="the executed notebook (papermill's output)")
+    render.add_argument("--out", type=Path, help="the HTML file (default: report.html beside the notebook)")
+
     val = sub.add_parser("validate", help="read a source and print its data-quality summary")
     val.add_argument("source")
     val.add_argument("--unit", help="only this unit's rows")
@@ -159,6 +164,13 @@ def _scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render(args: argparse.Namespace) -> int:
+    from .report.html import render_executed
+
+    print(f"report: {render_executed(args.notebook, args.out)}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .io import load_records
     from .validate import summary
@@ -213,7 +225,7 @@ def _print_draw(draw: dict, what: str) -> None:
     print(f"  result:     {draw['result_file']}")
 
 
-_COMMANDS = {"run": _run, "scan": _scan, "validate": _validate, "demo-data": _demo, "sample": _sample}
+_COMMANDS = {"run": _run, "scan": _scan, "render": _render, "validate": _validate, "demo-data": _demo, "sample": _sample}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
