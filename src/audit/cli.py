@@ -3,6 +3,7 @@
     audit run       --source SRC --unit UNIT --as-of DATE --out DIR   one unit, notebook → HTML
     audit scan      --source SRC --as-of DATE --out DIR               every unit, no notebook
     audit render    EXECUTED.ipynb                                   a papermill run's report.html
+    audit template  --out FILE.xlsx                                  a blank input workbook to fill in
     audit validate  SRC                                              data-quality summary
     audit demo-data --out PATH                                       the synthetic demo database
     audit sample units  --source SRC --as-of DATE --cycle NAME --count K   surprise-inspection draw
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="render a unit notebook executed by papermill as its report.html")
     render.add_argument("notebook", type=Path, help="the executed notebook (papermill's output)")
     render.add_argument("--out", type=Path, help="the HTML file (default: report.html beside the notebook)")
+
+    tpl = sub.add_parser("template", help="write a blank input workbook (one sheet per table) to fill in")
+    tpl.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
 
     val = sub.add_parser("validate", help="read a source and print its data-quality summary")
     val.add_argument("source")
@@ -171,6 +175,16 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _template(args: argparse.Namespace) -> int:
+    from .template import write_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise ParameterError("the template is an Excel workbook: give a file name ending in .xlsx",
+                             file=str(args.out))
+    print(f"template: {write_template(args.out)}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .io import load_records
     from .validate import summary
@@ -225,7 +239,8 @@ def _print_draw(draw: dict, what: str) -> None:
     print(f"  result:     {draw['result_file']}")
 
 
-_COMMANDS = {"run": _run, "scan": _scan, "render": _render, "validate": _validate, "demo-data": _demo, "sample": _sample}
+_COMMANDS = {"run": _run, "scan": _scan, "render": _render, "template": _template,
+             "validate": _validate, "demo-data": _demo, "sample": _sample}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,7 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..contract import TABLES
 from ..errors import SourceError
-from .base import RawSource, column_map, filter_unit, match_tables, normalise_name
+from .base import RawSource, column_map, filter_unit, header_names, match_tables, normalise_name
 from .csv_dir import drop_trailing_blank
 
 __all__ = ["load_workbook_source", "SUFFIXES"]
@@ -54,7 +54,7 @@ def _header_row(rows: list[tuple], table: str, where: str) -> int:
             column_map(table, names, where if i == 0 else f"{where}, header row {i + 1}")
             return i
         except SourceError as exc:
-            hits = sum(normalise_name(n) in known for n in names)
+            hits = sum(any(h in known for h in header_names(n)) for n in names)
             if best is None or hits > best[0]:
                 best = (hits, exc)
     if best is None:
