@@ -2,8 +2,9 @@
 
 Every line carries ``seq`` (1, 2, …), ``prev`` (the previous line's hash; 64 zeros
 for the first) and ``hash``, the SHA-256 of the line's canonical JSON without
-``hash``. Editing, re-ordering, inserting or deleting a line breaks the chain at
-that line; :func:`check_log` names it. A log is only ever opened for appending,
+``hash``; a line must also read byte for byte as it was written. Editing,
+re-ordering, inserting or deleting a line breaks the chain at that line;
+:func:`check_log` names it. A log is only ever opened for appending,
 and every line is forced to disk before the step it records goes on.
 
 The last line's hash (the *log head*) is printed after each step: sent to the
@@ -106,6 +107,10 @@ def check_log(root: Path) -> list[dict[str, Any]]:
                            file=str(path), row=no)
         if event.get("hash") != line_hash(event):
             raise LogError("this line of the sampling log was edited (its hash does not match its content)",
+                           file=str(path), row=no)
+        if json.dumps(event, ensure_ascii=False) != line:
+            # Same fields, other bytes (spacing, escapes): still not the line that was written.
+            raise LogError("this line of the sampling log was edited (it is not in the form it was written)",
                            file=str(path), row=no)
         if event.get("seq") != no or event.get("prev") != prev:
             raise LogError(f"the sampling log's chain is broken here: line {no} does not follow the line "

@@ -70,7 +70,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 class _Xsmb:
     name = "xsmb"
     value_help = "the five digits of the special prize (giải đặc biệt)"
-    _pattern = re.compile(r"^\d{5}$")
+    _pattern = re.compile(r"^[0-9]{5}$")  # ASCII digits only: what is recorded is what was published
 
     def round_at(self, day: dt.date) -> Round:
         # Drawing starts at 18:15 Hanoi time; the special prize is drawn last and every
@@ -118,7 +118,7 @@ class _Drand:
         return self.round_at(max(1, math.floor(elapsed / self.period) + 2))
 
     def parse(self, text: str) -> Round:
-        if not text.isdigit() or int(text) < 1:
+        if not re.fullmatch(r"[0-9]{1,12}", text) or int(text) < 1:
             raise ParameterError(f"drand-quicknet round {text!r} is not a round number")
         return self.round_at(int(text))
 
