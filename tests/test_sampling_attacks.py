@@ -403,6 +403,14 @@ def test_a_delay_lowered_after_the_fact_fails(cycle):
         verify(cycle)
 
 
+def test_there_is_no_draw_before_a_commitment(tmp_path):
+    folder = tmp_path / "s" / "c"
+    folder.mkdir(parents=True)
+    with pytest.raises(ParameterError, match="no commitment for the units here: run `audit sample commit` first"):
+        draw(folder, public_value=VALUE, now=T0)
+    assert not (folder / "units.json").exists()
+
+
 def test_a_result_without_a_commitment_is_not_a_draw(cycle):
     os.remove(cycle / "units.commitment.json")
     with pytest.raises(VerificationError, match="units.json has no commitment file"):

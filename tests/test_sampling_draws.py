@@ -111,6 +111,23 @@ def test_the_sealed_secret_is_private_until_the_draw_then_revealed(demo_db, tmp_
     assert result["secret"] == secret and not sealed.exists()
 
 
+def test_a_configured_secrets_folder_holds_the_sealed_secret(demo_db, tmp_path):
+    secrets_dir = tmp_path / "vault"
+    folder = tmp_path / "s" / "c1"
+    doc = commit_units(demo_db, AS_OF, "c1", 3, folder, secrets_dir=secrets_dir, now=T0)
+    [sealed] = list(secrets_dir.iterdir())
+    assert doc["sealed_file"] == str(sealed) and stat.S_IMODE(sealed.stat().st_mode) == 0o600
+    assert not (folder / "sealed").exists()
+    secret = sealed.read_text(encoding="ascii").strip()
+    assert draw(folder, public_value="04817", now=T0 + 2 * DAY)["secret"] == secret
+    assert not sealed.exists() and verify(folder).draws
+    readonly = tmp_path / "readonly"
+    readonly.mkdir(mode=0o500)
+    if os.geteuid() != 0:  # root writes anywhere
+        with pytest.raises(ParameterError, match="cannot seal the secret here"):
+            commit_units(demo_db, AS_OF, "c2", 3, tmp_path / "s" / "c2", secrets_dir=readonly, now=T0)
+
+
 def test_the_draw_is_refused_before_the_delay_and_before_the_round_is_published(demo_db, tmp_path):
     folder = tmp_path / "s" / "c1"
     commit_units(demo_db, AS_OF, "c1", 3, folder, now=T0)

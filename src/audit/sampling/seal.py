@@ -69,13 +69,17 @@ def parse_hex(text: object, length: int, what: str) -> bytes:
 
 def write_sealed(path: Path, secret: bytes) -> None:
     """Write the secret to a new file readable by its owner only (refuses to overwrite)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path.parent, 0o700)
     try:
+        if not path.parent.is_dir():
+            # A folder made here is private; a configured one keeps the mode its owner gave it.
+            path.parent.mkdir(parents=True, mode=0o700)
+            os.chmod(path.parent, 0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise ParameterError("a sealed secret already exists here: it is not overwritten",
                              file=str(path)) from None
+    except OSError as exc:
+        raise ParameterError(f"cannot seal the secret here: {exc.strerror or exc}", file=str(path)) from None
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(secret.hex() + "\n")
         fh.flush()
