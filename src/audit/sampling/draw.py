@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import AuditError, ParameterError
+from .cases import CSV_COLUMNS, case_table, draw_cases
 from .commit import (
     FORMAT,
     NotYet,
@@ -34,20 +35,17 @@ from .log import append_log, check_log, locked
 from .manifest import write_manifest
 from .public import iso, normalise_value, parse_entry, parse_round, read_values, where_to_read
 from .seal import derive_seed
+from .units import frame_table, units_body
 
 __all__ = ["draw", "build_result", "csv_text", "public_value_for"]
 
 
 def _units_body(inputs: dict[str, Any], seed: bytes) -> dict[str, Any]:
-    from .units import frame_table, units_body
-
     return units_body(frame_table(inputs["frame"]), inputs["request"]["count"], inputs["history"],
                       inputs["params"], seed)
 
 
 def _cases_body(inputs: dict[str, Any], seed: bytes) -> dict[str, Any]:
-    from .cases import case_table, draw_cases
-
     return draw_cases(case_table(inputs["frame"]), inputs["params"], dt.date.fromisoformat(inputs["as_of"]),
                       seed)
 
@@ -57,8 +55,6 @@ def _units_csv(result: dict[str, Any]) -> str:
 
 
 def _cases_csv(result: dict[str, Any]) -> str:
-    from .cases import CSV_COLUMNS
-
     table = pd.DataFrame(result["cases"], columns=list(CSV_COLUMNS))
     table["reasons"] = table["reasons"].map(", ".join)
     return str(table.to_csv(index=False, lineterminator="\n"))

@@ -23,6 +23,7 @@ from .commit import paths_for, read_doc
 from .log import check_log, locked, read_log
 from .manifest import write_manifest
 from .public import iso
+from .verify import abandoned
 
 __all__ = ["NOTEBOOK", "read_cycle", "render_report"]
 
@@ -40,8 +41,6 @@ def read_cycle(folder: str | Path) -> dict[str, Any]:
     ParameterError
         No unit draw in ``folder``.
     """
-    from .verify import abandoned
-
     folder = Path(folder).resolve()
     paths = paths_for(folder, None)
     if not paths.result.is_file():

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AuditError
+from .cases import case_rows, cases_frame
 from .commit import (
     VerificationError,
     check_commitment,
@@ -46,6 +47,7 @@ from .log import append_log, check_log
 from .manifest import MANIFEST, check_manifest
 from .public import iso, normalise_value, parse_entry, parse_round
 from .seal import commitment, derive_seed
+from .units import frame_rows, units_frame
 
 __all__ = ["VerificationError", "Verified", "Pending", "Abandoned", "CycleCheck", "verify", "abandoned"]
 
@@ -267,14 +269,10 @@ def _check_abandoned(events: list[dict[str, Any]], cycle: str, current: set[str]
 def _check_frame(doc: dict[str, Any], source: str) -> None:
     inputs = doc["inputs"]
     if inputs["kind"] == "units":
-        from .units import frame_rows, units_frame
-
         extra, table = units_frame(source, dt.date.fromisoformat(inputs["as_of"]), inputs["params"],
                                    inputs["request"].get("rule_params"))
         rows = frame_rows(table)
     else:
-        from .cases import case_rows, cases_frame
-
         extra, frame = cases_frame(source, inputs["unit"], dt.date.fromisoformat(inputs["as_of"]),
                                    inputs["request"].get("rule_params"))
         rows = case_rows(frame)
