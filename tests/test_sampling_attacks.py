@@ -278,7 +278,7 @@ def test_a_forged_public_value_is_caught_against_the_published_one(cycle):
 
 def test_an_operator_chosen_seed_fails(cycle):
     result = read_doc(cycle / "units.json", "draw")
-    target = result["selected"][-1]
+    target = next(r["unit_id"] for r in result["units"] if r["selected"] and r["pi"] < 1)
     doc = read_doc(cycle / "units.commitment.json", "commitment")
     inputs = doc["inputs"]
     # Search seeds of his own until the unlucky unit is left out: the old scheme accepted any

@@ -32,6 +32,7 @@ from audit.sampling import (
     render_report,
     verify,
 )
+from audit.sampling.cases import case_rows, cases_frame
 from audit.sampling.commit import commit_event, read_doc
 from audit.sampling.draw import build_result
 from audit.sampling.params import load_params
@@ -95,7 +96,12 @@ def test_the_frame_is_committed_in_full(cycle):
     assert inputs["toolkit_version"] and inputs["as_of"] == AS_OF and inputs["cycle"] == "2026-11"
     assert inputs["params"] == load_params() and inputs["history"]["cycles"] == []
     cases = cycle["cases_doc"]["inputs"]["frame"]
-    assert len(cases) >= 300 and {"case_id", "amount_due", "closed_date", "flag_high"} <= set(cases[0])
+    assert {"case_id", "amount_due", "closed_date", "flag_high"} <= set(cases[0])
+    # Every case of the unit, as the records give them.
+    unit = cycle["cases_doc"]["inputs"]["unit"]
+    _, frame = cases_frame(cycle["units_doc"]["inputs"]["request"]["source"], unit, dt.date.fromisoformat(AS_OF),
+                           None)
+    assert cases == case_rows(frame) and len(cases) > 100
 
 
 def test_the_sealed_secret_is_private_until_the_draw_then_revealed(demo_db, tmp_path):

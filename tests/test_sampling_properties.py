@@ -66,7 +66,7 @@ SECRETS = st.binary(min_size=32, max_size=32)
 VALUES = st.from_regex(r"[0-9]{5}", fullmatch=True)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(frames(), SECRETS, VALUES, st.randoms(use_true_random=False))
 def test_the_draw_is_a_pure_function_of_secret_public_value_and_inputs(frame, secret, value, random):
     rows, params, history, count = frame
@@ -95,7 +95,7 @@ def _published(folder: Path) -> list[Path]:
     return files + [folder.parent / LOG_NAME]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames(), VALUES, st.booleans(), st.data())
 def test_verify_accepts_exactly_the_untampered_outputs(frame, value, tamper, data):
     rows, params, history, count = frame
