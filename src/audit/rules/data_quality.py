@@ -17,7 +17,7 @@ from .registry import RuleContext, rule
 _ENTITY_BY_TABLE = {
     "units": "unit", "executors": "executor", "cases": "case", "events": "case",
     "verifications": "case", "assets": "asset", "valuations": "asset", "auctions": "auction",
-    "bids": "auction", "reported_stats": "unit",
+    "bids": "auction", "complaints": "complaint", "reported_stats": "unit",
 }
 
 
@@ -38,6 +38,7 @@ _VI_REASONS = (
     (r"^is identical to row (\d+)$", r"trùng hoàn toàn với dòng \1"),
     (r"^matches no valid row of (\S+) \(row kept\)$", r"không khớp dòng hợp lệ nào của bảng \1 (dòng vẫn được kiểm tra)"),
     (r"^matches no valid row of (\S+)$", r"không khớp dòng hợp lệ nào của bảng \1"),
+    (r"^matches no row of (\S+) \(row kept\)$", r"không khớp dòng nào của bảng \1 (dòng vẫn được kiểm tra)"),
     (r"^is before the case's received_date (\S+)$", r"trước ngày thụ lý của việc (\1)"),
     (r"^is before (\S+) (\S+)$", r"trước \1 (\2)"),
 )
