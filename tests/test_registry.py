@@ -12,9 +12,10 @@ from _builders import make_records
 from audit.config import load_settings
 from audit.contract import CATEGORIES, ENTITY_TYPES, FINDING_COLUMNS, SEVERITIES
 from audit.errors import ParameterError
-from audit.findings import finalize
 from audit.i18n import catalogue
 from audit.rules.registry import RuleContext, all_rules
+from audit.rules.run import run_rule
+from audit.runparams import RunParams
 
 RULES = all_rules()
 IDS = [r.rule_id for r in RULES]
@@ -79,7 +80,7 @@ def rich_records():
 
 @pytest.fixture(scope="module")
 def ctx():
-    return RuleContext(as_of=dt.date(2026, 10, 15), settings=load_settings(), lang="vi")
+    return RuleContext(RunParams.build(dt.date(2026, 10, 15), lang="vi", settings=load_settings()))
 
 
 @pytest.fixture(scope="module", params=["hand-made", "demo"])
@@ -98,7 +99,7 @@ def records(request, tmp_path_factory):
 def test_every_rule_fires_on_the_rich_fixture(records, ctx):
     # Guards the fixture: a rule that never fires here would make the checks below vacuous.
     # (a rule may stay silent only when it says why, as the model does on too little data)
-    silent = [r.rule_id for r in RULES if r.applicable(records) and finalize(r.detect(records, ctx), r, ctx).empty
+    silent = [r.rule_id for r in RULES if r.applicable(records) and run_rule(r, records, ctx).empty
               and "silent" not in ctx.notes.get(r.rule_id, {})]
     assert silent == []
 
@@ -114,8 +115,8 @@ def test_declaration(rule):
 @pytest.mark.parametrize("rule", RULES, ids=IDS)
 def test_output_schema_inputs_unchanged_and_deterministic(rule, records, ctx):
     before = {name: frame.copy(deep=True) for name, frame in records.tables.items()}
-    first = finalize(rule.detect(records, ctx), rule, ctx)
-    second = finalize(rule.detect(records, ctx), rule, ctx)
+    first = run_rule(rule, records, ctx)
+    second = run_rule(rule, records, ctx)
     for name, frame in records.tables.items():
         pd.testing.assert_frame_equal(frame, before[name])
     assert list(first.columns) == list(FINDING_COLUMNS)
@@ -129,7 +130,7 @@ def test_output_schema_inputs_unchanged_and_deterministic(rule, records, ctx):
 # RULES.md "Violations and indicators": the rules a conclusion may state as facts.
 VIOLATIONS = {
     "DL-DECISION", "DL-NOTIFY", "DL-VERIFY-FIRST", "DL-REVERIFY", "DL-AUCTION-CONTRACT",
-    "DL-AUCTION-HELD", "DL-PRICE-REDUCTION", "DL-POSTPONE", "DI-LATE", "ST-NO-ACTION",
+    "DL-AUCTION-HELD", "DL-PRICE-REDUCTION", "DL-POSTPONE", "DL-COMPLAINT", "DI-LATE", "ST-NO-ACTION",
     "MC-ASSETS-FOUND", "MC-NO-VERIFICATION", "VA-EXPIRED", "AU-PRICE-CUT", "RC-REPORTED",
 }
 
@@ -137,7 +138,7 @@ VIOLATIONS = {
 @pytest.mark.parametrize("rule", RULES, ids=IDS)
 def test_kind_and_occurrence_date(rule, records, ctx):
     assert rule.kind == ("violation" if rule.rule_id in VIOLATIONS else "indicator")
-    found = finalize(rule.detect(records, ctx), rule, ctx)
+    found = run_rule(rule, records, ctx)
     assert (found["finding_kind"] == rule.kind).all()
     if rule.kind == "violation" and rule.rule_id != "MC-NO-VERIFICATION":
         # every violation is dated (MC-NO-VERIFICATION may rest on an undated classification)
@@ -147,7 +148,7 @@ def test_kind_and_occurrence_date(rule, records, ctx):
 @pytest.mark.parametrize("rule", RULES, ids=IDS)
 def test_empty_input_gives_no_findings(rule, ctx):
     empty = make_records(cases=[], reported_stats=[])
-    assert finalize(rule.detect(empty, ctx), rule, ctx).empty
+    assert run_rule(rule, empty, ctx).empty
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.params], ids=[r.rule_id for r in RULES if r.params])

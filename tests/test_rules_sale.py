@@ -199,8 +199,24 @@ def _auction_market(n_auctions=120, ring=("R1", "R2", "R3", "R4"), ring_auctions
 
 def test_ring_found_and_nobody_else(run):
     f = run(_auction_market(), "2026-10-15", "AU-RING")
-    assert sorted(f["entity_id"]) == ["R1", "R2", "R3", "R4"]
-    assert "R1, R2, R3, R4" in f["evidence"].iloc[0] and "AU0" in f["evidence"].iloc[0]
+    bidders = f.loc[f["entity_type"] == "bidder"]
+    assert sorted(bidders["entity_id"]) == ["R1", "R2", "R3", "R4"]
+    # complete evidence: every one of the group's twenty auctions, no "…"
+    listed = bidders["evidence"].iloc[0].split("auctions: ")[1].split(", ")
+    assert sorted(listed) == sorted(f"AU{i}" for i in range(20)) and "…" not in bidders["evidence"].iloc[0]
+    # and one finding per auction the ring bid in together
+    auctions = f.loc[f["entity_type"] == "auction"]
+    assert sorted(auctions["entity_id"]) == sorted(f"AU{i}" for i in range(20))
+    assert auctions["case_id"].notna().all() and "R1, R2, R3, R4" in auctions["evidence"].iloc[0]
+    assert auctions["finding_id"].is_unique and "q = " in auctions["evidence"].iloc[0]
+
+
+@pytest.mark.parametrize("size", [2, 3, 6])
+def test_rings_of_two_to_six_bidders(run, size):
+    ring = tuple(f"R{i}" for i in range(1, size + 1))
+    f = run(_auction_market(ring=ring, ring_auctions=12), "2026-10-15", "AU-RING")
+    assert sorted(f.loc[f["entity_type"] == "bidder", "entity_id"]) == sorted(ring)
+    assert (f["entity_type"] == "auction").sum() == 12
 
 
 def test_frequent_bidder_alone_is_not_a_ring(run):

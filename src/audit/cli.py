@@ -29,9 +29,11 @@ from .errors import AuditError, ParameterError
 
 
 def _date(text: str) -> dt.date:
+    from .dates import as_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
+        return as_date(text)
+    except ParameterError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
