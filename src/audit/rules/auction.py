@@ -9,6 +9,7 @@ import pandas as pd
 from ..records import CaseRecords
 from ._common import auctions_with_assets
 from ._concentration import concentration_hits
+from .auction_deadlines import valuation_dates
 from .registry import Param, Params, RuleContext, rule
 
 _TABLES = ("cases", "assets", "auctions")
@@ -45,7 +46,10 @@ def price_cut(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame
     a["variant"] = ""
     # Compared in VND, not as a rounded share: a cut of 1 VND over the limit is a cut over it.
     over = (a["prev_price"] - a["starting_price"]).astype("float64") > a["limit"] * a["prev_price"].astype("float64")
-    rounds = a.loc[(a["prev_outcome"] == "failed") & over]
+    # A round that rests on a revaluation made after the failed round starts at the new
+    # value: that is not a reduction of the old price (VA-REVALUATION-DROP judges the value).
+    revalued = _revalued_between(records, a, "prev_date", "contract_date")
+    rounds = a.loc[(a["prev_outcome"] == "failed") & over & ~revalued]
 
     # A price_reduction amount after the last failed round of an asset not yet re-auctioned.
     ev = records.events
@@ -77,6 +81,15 @@ def price_cut(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame
         "ev_price_vnd": h["starting_price"], "ev_cut": (h["cut"] * 100).round(1),
         "ev_limit": (h["limit"] * 100).round(0).astype("int64"),
     })
+
+
+def _revalued_between(records: CaseRecords, a: pd.DataFrame, after: str, until: str) -> pd.Series:
+    """Whether each round's asset was revalued after ``after`` and on or before ``until``
+    (valuations table or ``valuation`` events)."""
+    vals = valuation_dates(records)
+    m = a[["asset_id", after, until]].reset_index().merge(vals, on="asset_id")
+    inside = (m["valuation_date"] > m[after]) & (m["valuation_date"] <= m[until])
+    return a.index.to_series().isin(m.loc[inside, "index"])
 
 
 @rule("AU-NO-COMPETITION", kind="indicator", category="auction", severity="low", entity_type="auction",

@@ -178,17 +178,17 @@ def period_end(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFram
       requires=("cases", "events"),
       params=(Param("fdr", float, 0.05, "false discovery rate across the units tested (Benjamini–Hochberg)",
                     minimum=0, maximum=1, unit="probability"),
-              Param("min_ratio", float, 1.5, "the unit's share against the peers' median share, at least",
-                    minimum=1, unit="ratio"),
+              Param("min_excess", float, 0.10, "the unit's share above the peers' median share, at least",
+                    minimum=0, maximum=1, unit="share"),
               Param("min_units", int, 5, "units needed for a comparison", minimum=3),
               Param("min_cases", int, 30, "open cases a unit needs to be compared", minimum=1)),
       title=("Tỷ lệ việc chưa có điều kiện cao bất thường", "Unusually high share without conditions"),
       checked=("Tỷ lệ việc đang thi hành chưa có điều kiện của đơn vị so với các đơn vị khác: cao hơn hẳn (điểm z "
-               "theo trung vị, kiểm soát tỷ lệ phát hiện sai {fdr} trên các đơn vị được so sánh) và từ {min_ratio} "
-               "lần trung vị trở lên.",
+               "theo trung vị, kiểm soát tỷ lệ phát hiện sai {fdr} trên các đơn vị được so sánh) và cao hơn trung vị "
+               "từ {min_excess} điểm phần trăm trở lên.",
                "The unit's share of open cases without conditions against its peers: far above them (median-based "
-               "z-score, false discovery rate {fdr} across the units compared) and at least {min_ratio} times the "
-               "median."),
+               "z-score, false discovery rate {fdr} across the units compared) and at least {min_excess} percentage "
+               "points above the median."),
       basis=("Tỷ lệ cao là dấu hiệu phân loại sai để nâng tỷ lệ giải quyết xong, cần xác minh hồ sơ.",
              "A high share is a sign of misclassification that flatters the completion rate, to be verified."),
       evidence={"": ("{without}/{open} việc đang thi hành chưa có điều kiện ({share}%), trung vị {units} đơn vị "
@@ -217,7 +217,7 @@ def unit_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFram
     share = per["without"] / per["open"]
     rz = robust_z(share, floor=0.01)
     q = pd.Series(bh_qvalues(norm.sf(rz["z"].fillna(0).to_numpy())), index=per.index)
-    hit = (q <= p.fdr) & (share >= p.min_ratio * rz["median"]) & per.index.isin(audited)
+    hit = (q <= p.fdr) & (share - rz["median"] >= p.min_excess - 1e-12) & per.index.isin(audited)
     h = per.loc[hit].reset_index()
     r = rz.loc[hit].reset_index(drop=True)
     s = share.loc[hit].reset_index(drop=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
+from scipy.stats import hypergeom
 
 from ..measures import executor_load, open_cases
 from ..records import CaseRecords
@@ -62,11 +62,11 @@ def caseload(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
                     unit="days")),
       title=("Chấp hành viên có nhiều việc không hoạt động", "Executor with many idle cases"),
       checked=("Tỷ lệ việc có điều kiện không có hoạt động quá {idle_days} ngày của chấp hành viên so với các chấp "
-               "hành viên khác trong đơn vị: cao hơn hẳn mức ngẫu nhiên (kiểm định nhị thức, kiểm soát tỷ lệ phát "
-               "hiện sai {fdr} trên các chấp hành viên được kiểm định) và từ {min_ratio} lần trở lên.",
+               "hành viên khác trong đơn vị: cao hơn hẳn mức ngẫu nhiên (kiểm định chính xác Fisher, kiểm soát tỷ lệ "
+               "phát hiện sai {fdr} trên các chấp hành viên được kiểm định) và từ {min_ratio} lần trở lên.",
                "An executor's share of cases with conditions idle for over {idle_days} days against the unit's "
-               "other executors: far above chance (binomial test, false discovery rate {fdr} across the executors "
-               "tested) and at least {min_ratio} times theirs."),
+               "other executors: far above chance (Fisher's exact test, false discovery rate {fdr} across the "
+               "executors tested) and at least {min_ratio} times theirs."),
       basis=("Dấu hiệu về cách làm việc của chấp hành viên, cần xác minh; không nêu trách nhiệm cá nhân khi chưa "
              "được xác nhận.",
              "A sign about how the executor works, to be verified; it names no one responsible until confirmed."),
@@ -77,10 +77,11 @@ def caseload(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
 def stalled_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """An executor whose share of stalled cases is far above the unit's other executors'.
 
-    Each executor's stalled count is tested against a binomial draw at the rate of the
-    unit's other executors (one-sided); the Benjamini–Hochberg procedure keeps the false
-    discovery rate across every executor tested at ``fdr``, so chance differences
-    between many executors are not reported.
+    Each executor's stalled cases are tested against the unit's (Fisher's exact test,
+    one-sided: the hypergeometric chance of so many of the unit's stalled cases falling
+    among the executor's); the Benjamini–Hochberg procedure keeps the false discovery
+    rate across every executor tested at ``fdr``, so chance differences between many
+    executors are not reported.
     """
     cases = records.cases
     active = open_cases(cases) & (cases["status"] == "open") & (
@@ -95,11 +96,10 @@ def stalled_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataF
     if per.empty:
         return pd.DataFrame()
     unit = per.groupby("unit_id")[["active", "stalled"]].transform("sum")
-    # The others' rate, with half a case of prior so that a unit without stalled cases
-    # still gives a rate above zero.
-    others = (unit["stalled"] - per["stalled"] + 0.5) / (unit["active"] - per["active"] + 1)
+    others = (unit["stalled"] - per["stalled"]) / (unit["active"] - per["active"]).clip(lower=1)
     share = per["stalled"] / per["active"]
-    pval = binom.sf(per["stalled"].to_numpy() - 1, per["active"].to_numpy(), others.to_numpy())
+    pval = hypergeom.sf(per["stalled"].to_numpy() - 1, unit["active"].to_numpy(), unit["stalled"].to_numpy(),
+                        per["active"].to_numpy())
     q = bh_qvalues(pval)
     hit = (q <= p.fdr) & (per["stalled"] >= p.min_stalled) & (share >= p.min_ratio * others)
     h = per.loc[hit]
