@@ -1,4 +1,4 @@
-"""THADS statistics (RULES.md definitions), age profile and executor load on hand-made cases."""
+"""THADS statistics (docs/rules.md definitions), age profile and executor load on hand-made cases."""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ def test_output_schema_inputs_unchanged_and_deterministic(rule, records, ctx):
     assert not first["evidence"].str.contains("{", regex=False).any()
 
 
-# RULES.md "Violations and indicators": the rules a conclusion may state as facts.
+# docs/rules.md "Violations and indicators": the rules a conclusion may state as facts.
 VIOLATIONS = {
     "DL-DECISION", "DL-NOTIFY", "DL-VERIFY-FIRST", "DL-REVERIFY", "DL-AUCTION-CONTRACT",
     "DL-AUCTION-HELD", "DL-PRICE-REDUCTION", "DL-POSTPONE", "DL-COMPLAINT", "DI-LATE", "ST-NO-ACTION",

@@ -227,3 +227,55 @@ def test_frequent_bidder_alone_is_not_a_ring(run):
 def test_group_that_competes_is_not_a_ring(run):
     # Same co-bidding, but the winners pay 20% over the starting price.
     assert run(_auction_market(ring_premium=0.2), "2026-10-15", "AU-RING").empty
+
+
+# ---- AU-CONCENTRATION and AU-SCREENS --------------------------------------------------------
+def _auctioneer_market(unit_shares):
+    from _rule_cases import _providers
+
+    return _providers(unit_shares, auctions=True)
+
+
+def test_auctioneer_concentration_in_one_unit(run):
+    spread = [f"ORG{i % 5}" for i in range(10)]
+    f = run(_auctioneer_market({"KV01": ["AUC9"] * 7 + spread[:3], "KV02": spread, "KV03": spread}), "2026-10-15",
+            "AU-CONCENTRATION")
+    assert f[["entity_id", "unit_id", "entity_type"]].values.tolist() == [["AUC9", "KV01", "auctioneer"]]
+    assert "7 of the unit's 10 auction rounds (70%" in f["evidence"].iloc[0] and "q = " in f["evidence"].iloc[0]
+
+
+def test_auctioneer_popular_everywhere_is_not_flagged(run):
+    busy = ["AUC9"] * 7 + ["ORG1", "ORG2", "ORG3"]
+    assert run(_auctioneer_market({"KV01": busy, "KV02": busy, "KV03": busy}), "2026-10-15",
+               "AU-CONCENTRATION").empty
+
+
+def test_auctioneer_concentration_needs_more_than_chance(run):
+    # half of ten rounds to an organisation that takes a third of the others' work: chance
+    rest = ["AUC9", "ORG1", "ORG2"] * 4
+    f = run(_auctioneer_market({"KV01": ["AUC9"] * 5 + ["ORG1"] * 5, "KV02": rest, "KV03": rest}), "2026-10-15",
+            "AU-CONCENTRATION")
+    assert f.empty
+
+
+def test_screens_flag_the_organisation_whose_auctions_end_at_the_starting_price(run):
+    from _rule_cases import auction_market
+
+    f = run(auction_market(ring_auctions=0, screened="ORG2"), "2026-10-15", "AU-SCREENS")
+    assert f["entity_id"].tolist() == ["ORG2"] and f["entity_type"].tolist() == ["auctioneer"]
+    assert "against 6 organisations, q = " in f["evidence"].iloc[0]
+
+
+def test_screens_are_silent_among_too_few_organisations(settings):
+    import datetime as dt
+
+    from _rule_cases import auction_market
+
+    from audit.rules.registry import RuleContext, get_rule
+    from audit.rules.run import run_rule
+    from audit.runparams import RunParams
+
+    records = auction_market(n_auctions=40, ring_auctions=0, screened="ORG2")
+    ctx = RuleContext(RunParams.build(dt.date(2026, 10, 15), lang="en", settings=settings))
+    assert run_rule(get_rule("AU-SCREENS"), records, ctx).empty
+    assert ctx.notes["AU-SCREENS"] == {"silent": "too_few_auctioneers", "auctioneers": 0}

@@ -216,7 +216,7 @@ SEVERITIES = ("high", "medium", "low")
 ENTITY_TYPES = (
     "case", "asset", "auction", "complaint", "executor", "unit", "valuer", "auctioneer", "bidder",
 )
-# RULES.md "Violations and indicators": a violation is proven from the records against a
+# docs/rules.md "Violations and indicators": a violation is proven from the records against a
 # legal deadline or definition; an indicator is a lead to verify and never names anyone.
 FINDING_KINDS = ("violation", "indicator")
 

@@ -132,7 +132,7 @@ def _classified(records: CaseRecords) -> pd.DataFrame:
 
 
 def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The six reported metrics per unit for the period [start, end] (RULES.md).
+    """The six reported metrics per unit for the period [start, end] (docs/rules.md).
 
     Returns one row per unit that has cases on the books, indexed by unit_id,
     with integer columns ``METRIC_COLUMNS``.

@@ -1,7 +1,7 @@
 """The key dates of every case: decision, notification, verification, classification,
 and how and when it leaves the books.
 
-Normal dates sit well inside every legal deadline (RULES.md): the decision
+Normal dates sit well inside every legal deadline (docs/rules.md): the decision
 0–4 working days after receipt (limit 5), the first notification 0–2 working
 days after the decision (limit 3), the first verification 11–20 days after the
 notification (limit: 10-day voluntary period + 10 days). Planted cases (see
