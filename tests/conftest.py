@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from audit.config import load_settings  # noqa: E402
-from audit.rules.registry import RuleContext  # noqa: E402
+from audit.rules.context import RuleContext  # noqa: E402
 from audit.rules.run import run_rules  # noqa: E402
 from audit.runparams import RunParams  # noqa: E402
 

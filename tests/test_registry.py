@@ -13,7 +13,8 @@ from audit.config import load_settings
 from audit.contract import CATEGORIES, ENTITY_TYPES, FINDING_COLUMNS, SEVERITIES
 from audit.errors import ParameterError
 from audit.i18n import catalogue
-from audit.rules.registry import RuleContext, all_rules
+from audit.rules.context import RuleContext
+from audit.rules.registry import all_rules
 from audit.rules.run import run_rule
 from audit.runparams import RunParams
 
@@ -184,3 +185,42 @@ def test_override_changes_the_threshold(tmp_path):
     received = pd.Series(pd.to_datetime(["2020-01-01", "2026-08-01"]))
     assert s.pack_param("DL-DECISION", "working_days", received).tolist() == [20, 20]
     assert s.effective(["DL-DECISION"])["rules"]["DL-DECISION"]["working_days"] == {"override": 20}
+
+
+def test_no_import_cycle_through_the_rules():
+    """The rules, their registry and context, the runner, the settings and the findings
+    import each other in one direction only — counting imports inside functions and those
+    made for type checking alone (rule modules are found by name, not imported by the
+    registry)."""
+    import ast
+    from pathlib import Path
+
+    import audit
+
+    root = Path(audit.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        mod = ".".join(("audit", *path.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
+        package = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+                deps.add(target)
+                deps.update(f"{target}.{a.name}" for a in node.names)
+        graph[mod] = {d for d in deps if d in graph or d.startswith("audit.")}
+
+    def reaches(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for d in graph.get(todo.pop(), ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    core = ["audit.config", "audit.findings", "audit.runparams", "audit.measures", "audit.records",
+            *(m for m in graph if m.startswith("audit.rules"))]
+    loops = sorted(m for m in core if m in reaches(m))
+    assert loops == [], f"import loops through {loops}"

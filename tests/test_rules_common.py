@@ -10,7 +10,8 @@ from _rule_cases import CASES
 
 from audit.config import load_settings
 from audit.errors import ParameterError
-from audit.rules.registry import UNITS, RuleContext, all_rules, get_rule
+from audit.rules.context import RuleContext
+from audit.rules.registry import UNITS, all_rules, get_rule
 from audit.rules.run import detect_hits, run_rule
 from audit.runparams import RunParams
 

@@ -7,7 +7,8 @@ import datetime as dt
 import numpy as np
 from _builders import make_records
 
-from audit.rules.registry import RuleContext, get_rule
+from audit.rules.context import RuleContext
+from audit.rules.registry import get_rule
 from audit.rules.run import run_rule
 from audit.runparams import RunParams
 

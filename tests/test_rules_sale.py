@@ -271,7 +271,8 @@ def test_screens_are_silent_among_too_few_organisations(settings):
 
     from _rule_cases import auction_market
 
-    from audit.rules.registry import RuleContext, get_rule
+    from audit.rules.context import RuleContext
+    from audit.rules.registry import get_rule
     from audit.rules.run import run_rule
     from audit.runparams import RunParams
 

@@ -21,7 +21,8 @@ from .contract import FINDING_COLUMNS
 from .i18n import catalogue, fmt_date, fmt_decimal, fmt_int, fmt_money, t
 
 if TYPE_CHECKING:
-    from .rules.registry import Rule, RuleContext
+    from .rules.context import RuleContext
+    from .rules.registry import Rule
 
 __all__ = ["FINDING_DTYPES", "empty_findings", "finalize", "concat_findings", "finding_id", "format_value"]
 

@@ -17,7 +17,7 @@ from .config import Settings
 from .dates import as_date
 from .errors import ParameterError
 from .records import CaseRecords
-from .rules.registry import RuleContext
+from .rules.context import RuleContext
 from .rules.run import run_rules
 from .runparams import RunParams, default_period
 

@@ -10,7 +10,8 @@ from ..records import CaseRecords
 from ._common import auctions_with_assets
 from ._concentration import concentration_hits
 from .auction_deadlines import valuation_dates
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _TABLES = ("cases", "assets", "auctions")
 

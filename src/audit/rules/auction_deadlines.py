@@ -17,7 +17,8 @@ from .._frames import lookup
 from ..contract import HELD_OUTCOMES
 from ..records import CaseRecords
 from ._common import MOVABLE, assets_with_cases, auctions_with_assets, event_assets
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _ASSET_TABLES = ("cases", "assets", "valuations", "auctions")
 

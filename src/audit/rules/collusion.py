@@ -26,9 +26,11 @@ from scipy.stats import hypergeom, norm
 
 from .._frames import member
 from ..i18n import fmt_decimal, fmt_money
+from ..measures import money_sum
 from ..records import CaseRecords
 from ._common import auctions_with_assets, bh_qvalues
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _TABLES = ("cases", "assets", "auctions", "bids")
 
@@ -148,7 +150,7 @@ def bidder_ring(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFra
         for bidder in ids:
             out.append({**group, "entity_type": "bidder", "entity_id": bidder,
                         "unit_id": local["unit_id"].value_counts().index[0],
-                        "amount": int(won["winning_price"].sum()),
+                        "amount": int(money_sum(won["winning_price"]).iloc[0]),
                         "ev_together": int(g_pairs["together"].max()),
                         "ev_expected": round(float(g_pairs["expected"].max()), 2),
                         "ev_won": len(won), "ev_winners": winners, "ev_premium": round(median_premium * 100, 1),

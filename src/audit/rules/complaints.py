@@ -12,7 +12,8 @@ import pandas as pd
 
 from .._frames import lookup
 from ..records import CaseRecords
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 
 @rule("DL-COMPLAINT", kind="violation", category="deadline", severity="medium", entity_type="complaint",

@@ -12,7 +12,8 @@ import re
 import pandas as pd
 
 from ..records import CaseRecords
-from .registry import Params, RuleContext, Text, rule
+from .context import RuleContext
+from .registry import Params, Text, rule
 
 _ENTITY_BY_TABLE = {
     "units": "unit", "executors": "executor", "cases": "case", "events": "case",

@@ -12,9 +12,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .._frames import lookup
+from ..measures import money_sum
 from ..records import CaseRecords
 from ._common import case_classification, case_frame, first_event, open_cases, verification_dates
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _MISSING_SEVERITY = {True: "high", False: "medium"}
 
@@ -150,7 +152,8 @@ def first_verification_deadline(records: CaseRecords, ctx: RuleContext, p: Param
 
     col = records.events.loc[records.events["event_type"] == "collection", ["case_id", "event_date", "amount"]]
     col = col.assign(voluntary_end=lookup(col["case_id"], pd.Series(voluntary_end.values, index=cases["case_id"])))
-    paid = col.loc[col["event_date"] <= col["voluntary_end"]].groupby("case_id")["amount"].sum()
+    inside = col.loc[col["event_date"] <= col["voluntary_end"]]
+    paid = money_sum(inside["amount"], inside["case_id"], what="collections of a case")
     paid_in_full = (cases["amount_due"] > 0) & (lookup(cases["case_id"], paid).fillna(0) >= cases["amount_due"])
 
     first = verification_dates(records).groupby("case_id")["verification_date"].min()

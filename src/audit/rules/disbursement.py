@@ -14,7 +14,8 @@ import pandas as pd
 from .._frames import lookup
 from ..measures import money_sum
 from ..records import CaseRecords
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 
 def _cumulative(events: pd.DataFrame, event_type: str) -> pd.DataFrame:

@@ -19,7 +19,8 @@ from ._common import (
     robust_z,
     verification_dates,
 )
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _FLAGS = ("land", "house", "vehicle", "bank_account", "income", "business")
 

@@ -23,7 +23,8 @@ from .._frames import lookup
 from ..contract import CASE_TYPES
 from ..records import CaseRecords
 from ._common import case_classification, case_frame, open_cases
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _FLAGS = ("land", "house", "vehicle", "bank_account", "income", "business")
 

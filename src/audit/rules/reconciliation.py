@@ -6,7 +6,8 @@ import pandas as pd
 
 from ..measures import thads_metrics
 from ..records import CaseRecords
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 
 @rule("RC-REPORTED", kind="violation", category="reconciliation", severity="high", entity_type="unit",

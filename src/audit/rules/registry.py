@@ -1,7 +1,8 @@
 """The one registry of rules: what a rule declares, and the decorator that records it.
 
 A rule is one function ``detect(records, ctx, p)`` from the validated records,
-the run's context and its bound parameters to a frame of raw hits (see
+the run's context (:class:`~audit.rules.context.RuleContext`) and its bound
+parameters to a frame of raw hits (see
 :mod:`audit.findings` for the columns), registered with :func:`rule`:
 
 .. code-block:: python
@@ -28,7 +29,6 @@ module of this package whose name does not start with ``_`` (except this one and
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
@@ -42,13 +42,9 @@ from ..errors import ParameterError
 from ..i18n import LANGUAGES, add_messages, fmt_decimal, fmt_int
 
 if TYPE_CHECKING:
-    from ..calendar import WorkCalendar
-    from ..config import Settings
     from ..records import CaseRecords
-    from ..runparams import RunParams
 
-__all__ = ["Param", "Rule", "RuleContext", "Params", "Text", "rule", "all_rules", "get_rule",
-           "validate_rule_params", "UNITS"]
+__all__ = ["Param", "Rule", "Params", "Text", "rule", "all_rules", "get_rule", "validate_rule_params", "UNITS"]
 
 Text = tuple[str, str]  # (Vietnamese, English)
 
@@ -129,52 +125,6 @@ class Params:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    """What a rule may know besides the records and its parameters: the run's parameters
-    (:class:`~audit.runparams.RunParams`), the peers to compare with, and a place to
-    leave notes for the reader."""
-
-    run: RunParams
-    # The audited unit's peers (its province), for rules that compare a unit, an executor,
-    # a valuer or an asset with others. None when the records already hold every unit.
-    population: CaseRecords | None = None
-    # What rules want the reader to know besides findings: a model's cross-validated
-    # quality, or why a rule stayed silent. Keyed by rule id.
-    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def as_of(self) -> dt.date:
-        return self.run.as_of
-
-    @property
-    def as_of_ts(self) -> pd.Timestamp:
-        return pd.Timestamp(self.run.as_of)
-
-    @property
-    def settings(self) -> Settings:
-        return self.run.settings
-
-    @property
-    def lang(self) -> str:
-        return self.run.lang
-
-    @property
-    def seed(self) -> int:
-        return self.run.seed
-
-    @property
-    def calendar(self) -> WorkCalendar:
-        return self.run.settings.calendar
-
-    def pack_index(self, clock_start: pd.Series) -> Any:
-        """Index of the rule pack in force on each clock-start date (the hits' ``pack``)."""
-        return self.run.settings.pack_index(clock_start)
-
-    def peers(self, records: CaseRecords) -> CaseRecords:
-        return self.population if self.population is not None else records
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..findings import concat_findings, finalize
-from .registry import Params, Rule, RuleContext, all_rules
+from .context import RuleContext
+from .registry import Params, Rule, all_rules
 
 if TYPE_CHECKING:
     from ..records import CaseRecords

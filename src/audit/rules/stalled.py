@@ -7,8 +7,9 @@ import pandas as pd
 from .._frames import lookup
 from ..records import CaseRecords
 from ._common import case_classification, case_frame, verification_dates
+from .context import RuleContext
 from .deadline import decided_on
-from .registry import Param, Params, RuleContext, rule
+from .registry import Param, Params, rule
 
 # A complaint is something done to the unit, not an action of the executor.
 _NOT_ACTIONS = ("complaint",)

@@ -8,7 +8,8 @@ import pandas as pd
 from ..records import CaseRecords
 from ._common import assets_with_cases, auctions_with_assets, event_assets
 from ._concentration import concentration_hits
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _PER_M2 = ("land", "house", "apartment")
 

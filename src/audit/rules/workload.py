@@ -9,7 +9,8 @@ from scipy.stats import hypergeom
 from ..measures import executor_load, open_cases
 from ..records import CaseRecords
 from ._common import bh_qvalues, case_classification
-from .registry import Param, Params, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 from .stalled import last_action
 
 
