@@ -54,6 +54,8 @@ DATE_ORDER = {
     "cases": ("decision_date", "closed_date"), "events": ("event_date",),
     "verifications": ("verification_date",), "complaints": ("received_date",),
 }
+# A complaint event matches a complaint of its case received this many days either side.
+COMPLAINT_EVENT_DAYS = 30
 # (table, later column, earlier column) within one row -> DQ-DATE-ORDER.
 ROW_DATE_ORDER = (("complaints", "resolved_date", "received_date"),)
 
@@ -252,15 +254,17 @@ def _check_row_date_order(t: _Table) -> None:
 def _check_complaint_events(events: pd.DataFrame, complaints: pd.DataFrame, raw: RawSource,
                             cache: dict[tuple[str, str, str], pd.Series]) -> pd.DataFrame | None:
     """``complaint`` events cross-checked against the complaints table (the record where both
-    exist): an event matching no complaint of its case (by ``ref`` = complaint_id, or by the
-    day received) is reported and kept."""
+    exist): an event matching no complaint of its case (by ``ref`` = complaint_id, or by a
+    complaint of the case received within ``COMPLAINT_EVENT_DAYS`` of the event: a log and a
+    register may date the same complaint a few days apart) is reported and kept."""
     ev = events.loc[events["event_type"] == "complaint", ["case_id", "event_date", "ref", "source_row"]]
     if ev.empty:
         return None
     by_ref = ev["ref"].notna() & ev["ref"].isin(complaints["complaint_id"])
-    day_keys = complaints["case_id"] + "|" + complaints["received_date"].dt.strftime("%Y-%m-%d")
-    by_day = (ev["case_id"] + "|" + ev["event_date"].dt.strftime("%Y-%m-%d")).isin(day_keys)
-    lone = ev.loc[~(by_ref | by_day.fillna(False))]
+    pairs = ev.reset_index().merge(complaints[["case_id", "received_date"]], on="case_id")
+    near = (pairs["event_date"] - pairs["received_date"]).abs() <= pd.Timedelta(days=COMPLAINT_EVENT_DAYS)
+    by_case = ev.index.isin(pairs.loc[near, "index"])
+    lone = ev.loc[~(by_ref.to_numpy() | by_case)]
     if lone.empty:
         return None
     unit = lone["case_id"].map(_lookup(raw, cache, "cases", "case_id", "unit_id"))

@@ -155,26 +155,22 @@ def repeat_failure(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.Data
       requires=_TABLES,
       params=(Param("min_share", float, 0.5, "share of the unit's auction rounds one organisation holds, at least",
                     minimum=0, maximum=1, unit="share"),
-              Param("min_count", int, 10, "auction rounds a unit needs", minimum=1),
-              Param("fdr", float, 0.05, "false discovery rate across the (unit, organisation) pairs tested",
-                    minimum=0, maximum=1, unit="probability")),
+              Param("min_count", int, 10, "auction rounds a unit needs", minimum=1)),
       title=("Tập trung vào một tổ chức đấu giá", "One auction organisation dominates the unit"),
       checked=("Trong một đơn vị, một tổ chức đấu giá chiếm từ {min_share}% trở lên trong ít nhất {min_count} hợp "
-               "đồng đấu giá, nhiều hơn hẳn thị phần của tổ chức đó ở các đơn vị khác (kiểm định nhị thức, tỷ lệ "
-               "phát hiện sai {fdr}), trong khi toàn tỉnh không tập trung như vậy.",
+               "đồng đấu giá, trong khi toàn tỉnh không tập trung như vậy.",
                "Within a unit, one auction organisation holds {min_share}% or more of at least {min_count} auction "
-               "contracts, far more than its share in the other units explains (binomial test, false discovery "
-               "rate {fdr}), while the province as a whole is not concentrated."),
+               "contracts, while the province as a whole is not concentrated."),
       basis=("Dấu hiệu ưu ái một tổ chức đấu giá, cần xác minh việc lựa chọn.",
              "A sign of favouring one auction organisation, to be checked in how it was chosen."),
       evidence={"": ("{provider}: {jobs}/{total} cuộc đấu giá của đơn vị ({share}%, HHI {hhi}); toàn tỉnh "
-                     "{province_share}% (HHI {province_hhi}); q = {q}",
+                     "{province_share}% (HHI {province_hhi})",
                      "{provider}: {jobs} of the unit's {total} auction rounds ({share}%, HHI {hhi}); province-wide "
-                     "{province_share}% (HHI {province_hhi}); q = {q}")})
+                     "{province_share}% (HHI {province_hhi})")})
 def auctioneer_concentration(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """Within a unit, one auction organisation holds at least half of at least ten auction
     contracts while the province as a whole is not concentrated."""
     peers = ctx.peers(records)
     work = auctions_with_assets(peers)
     return concentration_hits(work, "auctioneer_id", records.cases["unit_id"].unique(),
-                              min_share=p.min_share, min_count=p.min_count, fdr=p.fdr)
+                              min_share=p.min_share, min_count=p.min_count)

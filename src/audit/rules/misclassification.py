@@ -6,6 +6,7 @@ to *without conditions* flatters it; these rules look for the tell-tale signs.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
@@ -179,7 +180,7 @@ def period_end(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFram
       requires=("cases", "events"),
       params=(Param("fdr", float, 0.05, "false discovery rate across the units tested (Benjamini–Hochberg)",
                     minimum=0, maximum=1, unit="probability"),
-              Param("min_excess", float, 0.10, "the unit's share above the peers' median share, at least",
+              Param("min_excess", float, 0.05, "the unit's share above the peers' median share, at least",
                     minimum=0, maximum=1, unit="share"),
               Param("min_units", int, 5, "units needed for a comparison", minimum=3),
               Param("min_cases", int, 30, "open cases a unit needs to be compared", minimum=1)),
@@ -201,8 +202,9 @@ def unit_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFram
 
     Peers are the audited unit's province (``ctx.population``), or every unit of a
     scan; with fewer than ``min_units`` units the rule stays silent. Each unit's robust
-    z-score gives a one-sided p-value, and the Benjamini–Hochberg procedure keeps the
-    false discovery rate across the units at ``fdr``.
+    z-score (against the peers' median, on the larger of their spread and the chance
+    spread of a share over the unit's cases) gives a one-sided p-value, and the
+    Benjamini–Hochberg procedure keeps the false discovery rate across the units at ``fdr``.
     """
     audited = records.cases["unit_id"].unique()
     records = ctx.peers(records)
@@ -216,7 +218,11 @@ def unit_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFram
         ctx.notes["MC-UNIT-SHARE"] = {"silent": "too_few_units", "units": int(len(per))}
         return pd.DataFrame()
     share = per["without"] / per["open"]
-    rz = robust_z(share, floor=0.01)
+    rz = robust_z(share)
+    # The spread against which a unit is judged: the peers' (median absolute deviation), and
+    # never less than chance alone gives a share over the unit's number of open cases.
+    chance = np.sqrt(rz["median"] * (1 - rz["median"]) / per["open"])
+    rz["z"] = (share - rz["median"]) / np.maximum(rz["scale"], chance).where(lambda x: x > 0)
     q = pd.Series(bh_qvalues(norm.sf(rz["z"].fillna(0).to_numpy())), index=per.index)
     hit = (q <= p.fdr) & (share - rz["median"] >= p.min_excess - 1e-12) & per.index.isin(audited)
     h = per.loc[hit].reset_index()

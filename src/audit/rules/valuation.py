@@ -185,26 +185,22 @@ def expired_valuation(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.D
       requires=("cases", "assets", "valuations"),
       params=(Param("min_share", float, 0.5, "share of the unit's valuations one valuer holds, at least",
                     minimum=0, maximum=1, unit="share"),
-              Param("min_count", int, 10, "valuations a unit needs", minimum=1),
-              Param("fdr", float, 0.05, "false discovery rate across the (unit, valuer) pairs tested",
-                    minimum=0, maximum=1, unit="probability")),
+              Param("min_count", int, 10, "valuations a unit needs", minimum=1)),
       title=("Tập trung vào một tổ chức thẩm định giá", "One valuer dominates the unit"),
       checked=("Trong một đơn vị, một tổ chức thẩm định giá chiếm từ {min_share}% trở lên trong ít nhất {min_count} "
-               "lần thẩm định, nhiều hơn hẳn thị phần của tổ chức đó ở các đơn vị khác (kiểm định nhị thức, tỷ lệ "
-               "phát hiện sai {fdr}), trong khi toàn tỉnh không tập trung như vậy.",
-               "Within a unit, one valuer holds {min_share}% or more of at least {min_count} valuations, far more "
-               "than its share in the other units explains (binomial test, false discovery rate {fdr}), while the "
-               "province as a whole is not concentrated."),
+               "lần thẩm định, trong khi toàn tỉnh không tập trung như vậy.",
+               "Within a unit, one valuer holds {min_share}% or more of at least {min_count} valuations, while the province "
+               "as a whole is not concentrated."),
       basis=("Dấu hiệu ưu ái một tổ chức thẩm định giá, cần xác minh việc lựa chọn.",
              "A sign of favouring one valuer, to be checked in how valuers were chosen."),
       evidence={"": ("{provider}: {jobs}/{total} lần thẩm định của đơn vị ({share}%, HHI {hhi}); toàn tỉnh "
-                     "{province_share}% (HHI {province_hhi}); q = {q}",
+                     "{province_share}% (HHI {province_hhi})",
                      "{provider}: {jobs} of the unit's {total} valuations ({share}%, HHI {hhi}); province-wide "
-                     "{province_share}% (HHI {province_hhi}); q = {q}")})
+                     "{province_share}% (HHI {province_hhi})")})
 def valuer_concentration(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """Within a unit, one valuer holds at least half of at least ten valuations while the
     province as a whole is not concentrated."""
     peers = ctx.peers(records)
     work = peers.valuations.merge(assets_with_cases(peers)[["asset_id", "unit_id"]], on="asset_id")
     return concentration_hits(work, "valuer_id", records.cases["unit_id"].unique(),
-                              min_share=p.min_share, min_count=p.min_count, fdr=p.fdr)
+                              min_share=p.min_share, min_count=p.min_count)
