@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control
 
 from .._frames import lookup, member
 from ..measures import case_classification, classification_at, open_cases
@@ -99,6 +98,10 @@ def event_assets(records: CaseRecords, event_type: str) -> pd.DataFrame:
 def bh_qvalues(p: pd.Series | np.ndarray) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (q-values) of the tests in ``p``: a test is a
     discovery at false discovery rate q when its q-value is at most q."""
+    from scipy.stats import (
+        false_discovery_control,  # scipy.stats is slow to import: only when a rule tests
+    )
+
     values = np.asarray(p, dtype="float64")
     if not len(values):
         return values

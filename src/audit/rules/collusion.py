@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import hypergeom, norm
 
 from .._frames import member
 from ..i18n import fmt_decimal, fmt_money
@@ -39,6 +38,8 @@ def co_bidding_pairs(bids: pd.DataFrame, min_together: int = 1) -> pd.DataFrame:
     """Every pair of bidders who bid together in at least ``min_together`` auctions, with
     that count, each bidder's number of auctions, and the probability of meeting that
     often by chance. ``attrs["pairs_met"]`` is how many pairs met at least once."""
+    from scipy.stats import hypergeom  # slow to import: only when the rule tests
+
     b = bids[["auction_id", "bidder_id"]].dropna().drop_duplicates()
     n_auctions = b["auction_id"].nunique()
     activity = b["bidder_id"].value_counts()
@@ -201,6 +202,8 @@ def auction_screens(records: CaseRecords) -> pd.DataFrame:
 def _lower_than_the_rest(values: pd.Series, group: pd.Series) -> pd.Series:
     """One-sided p-value, per group, that its values sit below everyone else's: the
     Mann–Whitney rank-sum test in its normal approximation, for all groups at once."""
+    from scipy.stats import norm  # slow to import: only when the rule tests
+
     ok = values.notna()
     v, g = values.loc[ok], group.loc[ok]
     total = len(v)

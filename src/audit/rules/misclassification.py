@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from .._frames import lookup, member
 from ..records import CaseRecords
@@ -217,6 +216,8 @@ def unit_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFram
     if len(per) < p.min_units:
         ctx.notes["MC-UNIT-SHARE"] = {"silent": "too_few_units", "units": int(len(per))}
         return pd.DataFrame()
+    from scipy.stats import norm  # slow to import: only when the rule tests
+
     share = per["without"] / per["open"]
     rz = robust_z(share)
     # The spread against which a unit is judged: the peers' (median absolute deviation), and

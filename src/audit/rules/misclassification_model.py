@@ -13,11 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .._frames import lookup
 from ..contract import CASE_TYPES
@@ -100,6 +95,13 @@ def model_ranking(records: CaseRecords, ctx: RuleContext, params: Params) -> pd.
     if len(y) < p["min_cases"] or minority < p["min_class"]:
         note["silent"] = "too_little_data"
         return pd.DataFrame()
+    # scikit-learn is slow to import: only when there is a model to train
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     # Beyond max_train cases (a national scan), a seeded sample trains the model; every
     # case in the sample is scored out of fold, the rest by the model fit on the sample.
     train = X.index

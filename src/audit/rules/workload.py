@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import hypergeom
 
 from ..measures import executor_load, open_cases
 from ..records import CaseRecords
@@ -96,6 +95,8 @@ def stalled_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataF
     per = per.loc[per["executors"] >= 3].reset_index(drop=True)
     if per.empty:
         return pd.DataFrame()
+    from scipy.stats import hypergeom  # slow to import: only when the rule tests
+
     unit = per.groupby("unit_id")[["active", "stalled"]].transform("sum")
     others = (unit["stalled"] - per["stalled"]) / (unit["active"] - per["active"]).clip(lower=1)
     share = per["stalled"] / per["active"]
