@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11+:
 #   make demo   set up, build the demo database, audit one demo unit
-#   make test   set up, then run the whole test suite
+#   make test   set up, then run the whole test suite (with a coverage gate on src/audit: 92.6% measured, fails under 90%)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -46,7 +46,7 @@ office:
 test: $(STAMP) browser office
 	$(BIN)/python -m ruff check src tests benchmarks
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov=audit --cov-report=term --cov-fail-under=90
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -88,6 +88,11 @@ _ROWS_SPEC: dict[str, tuple[tuple[str, ...], list[tuple]]] = {
     "bids": (("auction_id", "bidder_id", "amount"), [
         ("AU2", "B1", "2750000000"), ("AU2", "B2", "2700000000"),
     ]),
+    "complaints": (("complaint_id", "case_id", "received_date", "round", "subject", "resolved_date",
+                    "outcome"), [
+        ("K1", "C1", "2024-02-15", "1", "executor", "2024-02-28", "rejected"),
+        ("K2", "C5", "2024-03-01", "2", "unit_head", None, None),
+    ]),
     "reported_stats": (("unit_id", "period_start", "period_end", "metric", "value"), [
         ("KV01", "2023-10-01", "2024-09-30", "cases_total", "4"),
         ("KV02", "2023-10-01", "2024-09-30", "cases_resolved", "1"),
@@ -96,7 +101,7 @@ _ROWS_SPEC: dict[str, tuple[tuple[str, ...], list[tuple]]] = {
 
 # Rows each table keeps when filtered to unit KV01.
 KV01_ROWS = {"units": 3, "executors": 3, "cases": 4, "events": 9, "verifications": 2, "assets": 1,
-             "valuations": 2, "auctions": 2, "bids": 2, "reported_stats": 1}
+             "valuations": 2, "auctions": 2, "bids": 2, "complaints": 1, "reported_stats": 1}
 
 
 def rows(table: str) -> pd.DataFrame:
@@ -139,6 +144,7 @@ def expected(unit: str | None = None) -> dict[str, pd.DataFrame]:
         cases=cases, assets=assets, auctions=auctions,
         events=frames["events"][frames["events"]["case_id"].isin(cases["case_id"])],
         verifications=frames["verifications"][frames["verifications"]["case_id"].isin(cases["case_id"])],
+        complaints=frames["complaints"][frames["complaints"]["case_id"].isin(cases["case_id"])],
         valuations=frames["valuations"][frames["valuations"]["asset_id"].isin(assets["asset_id"])],
         bids=frames["bids"][frames["bids"]["auction_id"].isin(auctions["auction_id"])],
         reported_stats=frames["reported_stats"][frames["reported_stats"]["unit_id"] == unit],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -11,7 +10,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from audit.config import load_settings  # noqa: E402
-from audit.rules.registry import RuleContext, run_rules  # noqa: E402
+from audit.rules.context import RuleContext  # noqa: E402
+from audit.rules.run import run_rules  # noqa: E402
+from audit.runparams import RunParams  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,7 @@ def run(settings):
     """Run one rule (or all) on records as of a date; returns the findings frame."""
 
     def _run(records, as_of, rule_id=None, lang="en"):
-        ctx = RuleContext(as_of=dt.date.fromisoformat(as_of), settings=settings, lang=lang)
+        ctx = RuleContext(RunParams.build(as_of, lang=lang, settings=settings))
         return run_rules(records.as_of(ctx.as_of), ctx, only=[rule_id] if rule_id else None)
 
     return _run

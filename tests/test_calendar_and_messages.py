@@ -62,10 +62,10 @@ def test_decimals_follow_the_language(value, vi, en):
 
 
 def test_evidence_decimals_use_the_vietnamese_comma(settings):
-    from audit.findings import _format_field
+    from audit.findings import format_value
 
-    assert _format_field("ratio", 0.45, "vi") == "0,45" and _format_field("ratio", 0.45, "en") == "0.45"
-    assert _format_field("n", 7.0, "vi") == "7"
+    assert format_value("ratio", 0.45, "vi") == "0,45" and format_value("ratio", 0.45, "en") == "0.45"
+    assert format_value("n", 7.0, "vi") == "7"
 
 
 @pytest.mark.parametrize(("reason", "vi"), [

@@ -22,10 +22,10 @@ from audit.records import DTYPES, CaseRecords
 
 END = dt.date(2026, 10, 15)
 AS_OF = pd.Timestamp(END)
-# Every rule of RULES.md (version 1).
+# Every rule of docs/rules.md (version 1.1).
 CATALOGUE = (
     "DL-DECISION", "DL-NOTIFY", "DL-VERIFY-FIRST", "DL-REVERIFY", "DL-AUCTION-CONTRACT", "DL-AUCTION-HELD",
-    "DL-PRICE-REDUCTION", "DL-POSTPONE", "DI-LATE", "ST-NO-ACTION", "ST-BACKLOG", "MC-ASSETS-FOUND",
+    "DL-PRICE-REDUCTION", "DL-POSTPONE", "DL-COMPLAINT", "DI-LATE", "ST-NO-ACTION", "ST-BACKLOG", "MC-ASSETS-FOUND",
     "MC-NO-VERIFICATION", "MC-PERIOD-END", "MC-MODEL", "MC-UNIT-SHARE", "VA-COMPARABLE", "VA-REVALUATION-DROP",
     "VA-EXPIRED", "VA-CONCENTRATION", "AU-PRICE-CUT", "AU-NO-COMPETITION", "AU-REPEAT-FAILURE", "AU-RING",
     "AU-SCREENS", "AU-CONCENTRATION", "RC-REPORTED", "WL-CASELOAD", "WL-STALLED-SHARE", "DQ-SCHEMA",
@@ -44,8 +44,8 @@ def calendar() -> WorkCalendar:
 
 
 def planted(demo: dict[str, pd.DataFrame], *rules: str) -> set[str]:
-    """Case ids the truth table names for any of ``rules`` (and the bad rows of DQ-*)."""
-    t = demo["truth"]
+    """Case ids the truth table names as findings of any of ``rules`` (and the bad rows of DQ-*)."""
+    t = demo["truth"].loc[demo["truth"]["expect"] == "finding"]
     return set(t.loc[t["rule_id"].isin(rules) | t["rule_id"].str.startswith("DQ-"), "case_id"].dropna())
 
 
@@ -74,7 +74,10 @@ def test_tables_have_the_contract_columns_and_types(demo):
         assert list(frame.columns) == table.column_names, name
         for col in table.columns:
             assert str(frame[col.name].dtype) == DTYPES[col.kind], (name, col.name)
-    assert list(demo["truth"].columns) == ["rule_id", "entity_type", "entity_id", "unit_id", "case_id", "note"]
+    assert list(demo["truth"].columns) == ["rule_id", "entity_type", "entity_id", "unit_id", "case_id", "note",
+                                           "expect", "kind"]
+    assert set(demo["truth"]["expect"]) == {"finding", "none"}
+    assert set(demo["truth"]["kind"]) == {"violation", "indicator"}
 
 
 def test_money_is_whole_vnd_and_present_where_required(demo):
@@ -104,9 +107,9 @@ def test_units_executors_and_cases_are_consistent(demo):
 
 def test_every_rule_of_the_catalogue_has_planted_findings(demo):
     truth = demo["truth"]
-    assert set(CATALOGUE) <= set(truth["rule_id"])
-    assert truth["entity_type"].isin(["case", "asset", "auction", "executor", "unit", "valuer", "auctioneer",
-                                       "bidder"]).all()
+    assert set(CATALOGUE) <= set(truth.loc[truth["expect"] == "finding", "rule_id"])
+    assert truth["entity_type"].isin(["case", "asset", "auction", "complaint", "executor", "unit", "valuer",
+                                       "auctioneer", "bidder"]).all()
     # A case carries one planted anomaly (ST-BACKLOG is an indicator normal cases meet).
     cases = truth.loc[(truth["entity_type"] == "case") & (truth["rule_id"] != "ST-BACKLOG")
                       & ~truth["rule_id"].str.startswith("DQ-")]
@@ -120,6 +123,7 @@ def test_truth_entities_exist(demo):
         "auction": set(demo["auctions"]["auction_id"]), "executor": set(demo["executors"]["executor_id"]),
         "unit": set(demo["units"]["unit_id"]), "valuer": set(demo["valuations"]["valuer_id"]),
         "auctioneer": set(demo["auctions"]["auctioneer_id"]), "bidder": set(demo["bids"]["bidder_id"]),
+        "complaint": set(demo["complaints"]["complaint_id"]),
     }
     rows = t.loc[t["rule_id"] != "DQ-ORPHAN"]  # orphans point to what does not exist, by design
     for kind, ids in known.items():
@@ -150,7 +154,10 @@ def test_written_database_has_the_tables_with_sql_types(tmp_path):
 def test_decisions_and_notifications_on_time(demo, calendar):
     cases = clean_cases(demo, "DL-DECISION", "DL-NOTIFY")
     limit = calendar.add_working_days(cases["received_date"], 5)
-    decided = cases["decision_date"]
+    # the decision column, or the decision event where the column is empty (contract 1.1 evidence)
+    first = events_of(demo, "decision").groupby("case_id")["event_date"].min()
+    decided = cases["decision_date"].fillna(cases["case_id"].map(first))
+    cases = cases.assign(decision_date=decided)
     assert np.where(decided.notna(), decided <= limit, limit >= AS_OF).all()
     assert (decided.isna() | (decided >= cases["received_date"])).all()
     notified = events_of(demo, "notification").groupby("case_id")["event_date"].min()
@@ -188,7 +195,7 @@ def test_collections_paid_out_within_ten_days_first_in_first_out(demo):
     deadline = collected + np.timedelta64(10, "D")
     ok = np.where(paid.isna().to_numpy(), AS_OF.to_datetime64() <= deadline, paid.to_numpy() <= deadline)
     assert ok.all()
-    assert len(col) > 1000
+    assert len(col) > 500
 
 
 def test_open_cases_are_acted_on_and_reverified(demo):
@@ -245,3 +252,64 @@ def test_rejects_an_impossible_request():
         generate(units=0)
     with pytest.raises(ValueError, match="too short"):
         generate(units=1, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 15))
+
+
+# ---- contract 1.1 and the variety of the real world ---------------------------------------
+def test_scheduled_rounds_have_a_planned_date_after_the_audit_date(demo):
+    a = demo["auctions"]
+    sched = a.loc[a["outcome"] == "scheduled"]
+    assert len(sched) > 0
+    assert (sched["auction_date"] > AS_OF).all() and sched["winner_id"].isna().all()
+    assert (sched["contract_date"] <= AS_OF).all()
+    assert (a.loc[a["outcome"] != "scheduled", "auction_date"] <= AS_OF).all()
+
+
+def test_complaints_in_two_rounds_some_pending_each_with_its_event(demo):
+    c = demo["complaints"]
+    assert set(c["round"]) == {1, 2} and c["resolved_date"].isna().any()
+    assert c["complaint_id"].is_unique and (c["received_date"] <= AS_OF).all()
+    resolved = c.dropna(subset=["resolved_date"])
+    assert (resolved["resolved_date"] >= resolved["received_date"]).all()
+    ev = events_of(demo, "complaint")
+    keys = set(zip(ev["case_id"], ev["event_date"], strict=True))
+    assert all(k in keys for k in zip(c["case_id"], c["received_date"], strict=True))
+    t = demo["truth"]
+    late = t.loc[(t["rule_id"] == "DL-COMPLAINT") & (t["expect"] == "finding")]
+    assert late["note"].str.startswith("round 2").any() and late["note"].str.contains("pending").any()
+
+
+def test_detail_rows_missing_while_their_events_exist(demo):
+    t = demo["truth"]
+    gone = t.loc[(t["rule_id"] == "DL-AUCTION-CONTRACT") & (t["expect"] == "none"), "entity_id"]
+    assert len(gone) > 0
+    no_rows = gone.loc[~gone.isin(demo["auctions"]["asset_id"])]
+    assert len(no_rows) > 0
+    cases = demo["assets"].set_index("asset_id").loc[no_rows, "case_id"]
+    contracts = events_of(demo, "auction_contract")
+    assert cases.isin(contracts["case_id"]).all()
+    unrecorded = t.loc[t["note"].str.contains("decision_date empty"), "case_id"]
+    c = demo["cases"].set_index("case_id").loc[unrecorded]
+    assert c["decision_date"].isna().all() and unrecorded.isin(events_of(demo, "decision")["case_id"]).all()
+
+
+def test_rings_of_two_to_six_some_within_one_unit(demo):
+    big = generate(units=8, cases_per_unit=900, seed=5)
+    t = big["truth"]
+    bidders = t.loc[(t["rule_id"] == "AU-RING") & (t["entity_type"] == "bidder"), "note"]
+    sizes = set(bidders.str.extract(r"ring of (\d) ")[0].astype(int))
+    assert {2, 3, 4} <= sizes
+    assert bidders.str.contains("in one unit").any() and bidders.str.contains(r"in \d+ units").any()
+
+
+def test_money_reaches_tens_of_thousands_of_billions_and_sums_fit(demo):
+    amounts = demo["cases"]["amount_due"]
+    assert amounts.max() >= 1_000_000_000_000  # a thousand billion VND and more
+    thads_metrics(CaseRecords({k: v for k, v in demo.items() if k in TABLES}, present=frozenset(TABLES)),
+                  dt.date(2022, 10, 1), END)
+
+
+def test_the_audit_date_moves_the_whole_span():
+    early = generate(units=3, cases_per_unit=300, seed=9, as_of=dt.date(2024, 3, 31))
+    assert early["cases"]["received_date"].max() <= pd.Timestamp("2024-03-31")
+    assert early["events"]["event_date"].max() <= pd.Timestamp("2024-03-31")
+    assert early["cases"]["received_date"].min() >= pd.Timestamp("2019-12-01")

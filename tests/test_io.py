@@ -231,7 +231,7 @@ def test_postgresql_missing_schema_table_is_a_source_error(pg_schema):
 # ---- the unit filter ----------------------------------------------------------------
 ALL_UNITS = ("T01", "KV01", "KV02")  # every unit id of the fixture dataset
 FILTERED = ("cases", "events", "verifications", "assets", "valuations", "auctions", "bids",
-            "reported_stats")
+            "complaints", "reported_stats")
 
 
 class capture_sql(list):
@@ -552,7 +552,7 @@ def test_a_read_failing_in_the_database_is_a_source_error(sqlite_file):
 def test_missing_optional_column_is_filled_and_optional_table_may_be_absent(tmp_path):
     tables = all_rows()
     tables["cases"] = tables["cases"].drop(columns="long_prison_term")
-    for t in ("assets", "valuations", "auctions", "bids", "reported_stats"):
+    for t in ("assets", "valuations", "auctions", "bids", "complaints", "reported_stats"):
         del tables[t]
     records = load_records(str(write_csv_dir(tmp_path / "csv", tables)))
     assert records.issues.empty

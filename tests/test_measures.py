@@ -1,4 +1,4 @@
-"""THADS statistics (RULES.md definitions), age profile and executor load on hand-made cases."""
+"""THADS statistics (docs/rules.md definitions), age profile and executor load on hand-made cases."""
 
 from __future__ import annotations
 
@@ -74,3 +74,51 @@ def test_executor_load():
     load = measures.executor_load(_records(), dt.date(2026, 10, 15), start=P[0]).set_index("executor_id")
     assert load.loc["E1", "open_cases"] == 2 and load.loc["E1", "resolved_in_period"] == 1
     assert load.loc["E2", "open_cases"] == 0 and load.loc["E2", "resolved_in_period"] == 1
+
+
+def test_money_sums_refuse_to_wrap_around():
+    import pandas as pd
+    import pytest
+
+    from audit.errors import ValidationError
+
+    big = pd.Series([9_000_000_000_000_000_000, 400_000_000_000_000_000], dtype="Int64")
+    with pytest.raises(ValidationError, match="does not fit a 64-bit integer"):
+        measures.money_sum(big, pd.Series(["KV01", "KV01"]), what="money_total of a unit")
+    fits = measures.money_sum(big, pd.Series(["KV01", "KV02"]))
+    assert fits.tolist() == [9_000_000_000_000_000_000, 400_000_000_000_000_000]
+    # near the edge but inside it: exact, not rounded through floats
+    edge = pd.Series([2**62, 2**62 - 2, 1], dtype="Int64")
+    assert int(measures.money_sum(edge).iloc[0]) == 2**63 - 1
+
+
+def test_a_unit_total_beyond_64_bits_is_an_error_not_a_wrapped_number():
+    import pytest
+
+    from audit.errors import ValidationError
+
+    cases = [{"case_id": f"X{i}", "received_date": "2025-11-01", "amount_due": 5_000_000_000_000_000_000}
+             for i in range(2)]
+    with pytest.raises(ValidationError, match="money_total"):
+        measures.thads_metrics(make_records(cases=cases), *P)
+
+
+def test_complaint_counts():
+    cases = [{"case_id": "A", "received_date": "2025-03-01"}, {"case_id": "B", "received_date": "2025-03-01",
+                                                             "unit_id": "KV02"}]
+    complaints = [
+        {"complaint_id": "K1", "case_id": "A", "received_date": "2025-11-03", "round": 1, "subject": "executor",
+         "resolved_date": "2025-11-10", "outcome": "upheld"},
+        {"complaint_id": "K2", "case_id": "A", "received_date": "2026-09-20", "round": 2, "subject": "unit_head"},
+        {"complaint_id": "K3", "case_id": "A", "received_date": "2025-09-20", "round": 1, "subject": "other",
+         "resolved_date": "2025-10-02", "outcome": "rejected"},
+        {"complaint_id": "K4", "case_id": "B", "received_date": "2026-10-20", "round": 1, "subject": "other"},
+    ]
+    out = measures.complaint_counts(make_records(cases=cases, complaints=complaints,
+                                                 units=[{"unit_id": "KV01"}, {"unit_id": "KV02"}]), *P)
+    assert out.to_dict("records") == [
+        {"unit_id": "KV01", "received": 2, "first_round": 1, "second_round": 1, "resolved": 2, "upheld": 1,
+         "pending": 1},
+        {"unit_id": "KV02", "received": 0, "first_round": 0, "second_round": 0, "resolved": 0, "upheld": 0,
+         "pending": 0}]
+    assert measures.complaint_counts(make_records(cases=cases), *P).empty

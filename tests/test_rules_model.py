@@ -7,8 +7,10 @@ import datetime as dt
 import numpy as np
 from _builders import make_records
 
-from audit.findings import finalize
-from audit.rules.registry import RuleContext, get_rule
+from audit.rules.context import RuleContext
+from audit.rules.registry import get_rule
+from audit.rules.run import run_rule
+from audit.runparams import RunParams
 
 
 def _population(n=240, planted=6, seed=3):
@@ -29,9 +31,8 @@ def _population(n=240, planted=6, seed=3):
 
 
 def _run(records, settings, seed=20080614):
-    ctx = RuleContext(as_of=dt.date(2026, 10, 15), settings=settings, lang="en", seed=seed)
-    rule = get_rule("MC-MODEL")
-    return finalize(rule.detect(records, ctx), rule, ctx), ctx.notes["MC-MODEL"]
+    ctx = RuleContext(RunParams.build(dt.date(2026, 10, 15), lang="en", seed=seed, settings=settings))
+    return run_rule(get_rule("MC-MODEL"), records, ctx), ctx.notes["MC-MODEL"]
 
 
 def test_model_finds_the_planted_cases_and_explains_them(settings):

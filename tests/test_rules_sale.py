@@ -199,8 +199,24 @@ def _auction_market(n_auctions=120, ring=("R1", "R2", "R3", "R4"), ring_auctions
 
 def test_ring_found_and_nobody_else(run):
     f = run(_auction_market(), "2026-10-15", "AU-RING")
-    assert sorted(f["entity_id"]) == ["R1", "R2", "R3", "R4"]
-    assert "R1, R2, R3, R4" in f["evidence"].iloc[0] and "AU0" in f["evidence"].iloc[0]
+    bidders = f.loc[f["entity_type"] == "bidder"]
+    assert sorted(bidders["entity_id"]) == ["R1", "R2", "R3", "R4"]
+    # complete evidence: every one of the group's twenty auctions, no "…"
+    listed = bidders["evidence"].iloc[0].split("auctions: ")[1].split(", ")
+    assert sorted(listed) == sorted(f"AU{i}" for i in range(20)) and "…" not in bidders["evidence"].iloc[0]
+    # and one finding per auction the ring bid in together
+    auctions = f.loc[f["entity_type"] == "auction"]
+    assert sorted(auctions["entity_id"]) == sorted(f"AU{i}" for i in range(20))
+    assert auctions["case_id"].notna().all() and "R1, R2, R3, R4" in auctions["evidence"].iloc[0]
+    assert auctions["finding_id"].is_unique and "q = " in auctions["evidence"].iloc[0]
+
+
+@pytest.mark.parametrize("size", [2, 3, 6])
+def test_rings_of_two_to_six_bidders(run, size):
+    ring = tuple(f"R{i}" for i in range(1, size + 1))
+    f = run(_auction_market(ring=ring, ring_auctions=12), "2026-10-15", "AU-RING")
+    assert sorted(f.loc[f["entity_type"] == "bidder", "entity_id"]) == sorted(ring)
+    assert (f["entity_type"] == "auction").sum() == 12
 
 
 def test_frequent_bidder_alone_is_not_a_ring(run):
@@ -211,3 +227,48 @@ def test_frequent_bidder_alone_is_not_a_ring(run):
 def test_group_that_competes_is_not_a_ring(run):
     # Same co-bidding, but the winners pay 20% over the starting price.
     assert run(_auction_market(ring_premium=0.2), "2026-10-15", "AU-RING").empty
+
+
+# ---- AU-CONCENTRATION and AU-SCREENS --------------------------------------------------------
+def _auctioneer_market(unit_shares):
+    from _rule_cases import _providers
+
+    return _providers(unit_shares, auctions=True)
+
+
+def test_auctioneer_concentration_in_one_unit(run):
+    spread = [f"ORG{i % 5}" for i in range(10)]
+    f = run(_auctioneer_market({"KV01": ["AUC9"] * 7 + spread[:3], "KV02": spread, "KV03": spread}), "2026-10-15",
+            "AU-CONCENTRATION")
+    assert f[["entity_id", "unit_id", "entity_type"]].values.tolist() == [["AUC9", "KV01", "auctioneer"]]
+    assert "7 of the unit's 10 auction rounds (70%" in f["evidence"].iloc[0]
+
+
+def test_auctioneer_popular_everywhere_is_not_flagged(run):
+    busy = ["AUC9"] * 7 + ["ORG1", "ORG2", "ORG3"]
+    assert run(_auctioneer_market({"KV01": busy, "KV02": busy, "KV03": busy}), "2026-10-15",
+               "AU-CONCENTRATION").empty
+
+
+def test_screens_flag_the_organisation_whose_auctions_end_at_the_starting_price(run):
+    from _rule_cases import auction_market
+
+    f = run(auction_market(ring_auctions=0, screened="ORG2"), "2026-10-15", "AU-SCREENS")
+    assert f["entity_id"].tolist() == ["ORG2"] and f["entity_type"].tolist() == ["auctioneer"]
+    assert "against 6 organisations, q = " in f["evidence"].iloc[0]
+
+
+def test_screens_are_silent_among_too_few_organisations(settings):
+    import datetime as dt
+
+    from _rule_cases import auction_market
+
+    from audit.rules.context import RuleContext
+    from audit.rules.registry import get_rule
+    from audit.rules.run import run_rule
+    from audit.runparams import RunParams
+
+    records = auction_market(n_auctions=40, ring_auctions=0, screened="ORG2")
+    ctx = RuleContext(RunParams.build(dt.date(2026, 10, 15), lang="en", settings=settings))
+    assert run_rule(get_rule("AU-SCREENS"), records, ctx).empty
+    assert ctx.notes["AU-SCREENS"] == {"silent": "too_few_auctioneers", "auctioneers": 0}

@@ -326,3 +326,56 @@ def test_large_chunked_columns_take_fast_paths_with_the_same_results():
     assert len(dup) == 24_000 and dup["row"].min() == 15
     assert set(dup["reason"]) == {f"is identical to row {r}" for r in range(2, 14)}
     assert counts(records)["events"] == (24_013, 12, 24_001)
+
+
+# ---- contract 1.1: scheduled auctions, the complaints table ---------------------------------
+def test_scheduled_auction_is_accepted_with_a_planned_date():
+    records = validate(changed({"auctions": {1: {"outcome": "scheduled", "winning_price": None,
+                                                 "winner_id": None, "auction_date": "2025-01-10"}}}))
+    assert issues_of(records, "DQ-UNKNOWN-CODE").empty
+    assert records.auctions["outcome"].tolist() == ["failed", "scheduled"]
+
+
+def test_complaints_are_validated_like_any_table():
+    records = validate(changed(
+        {"complaints": {0: {"resolved_date": "2024-02-10", "subject": "judge"}}},
+        extra={"complaints": [
+            {"complaint_id": "K2", "case_id": "C5", "received_date": "2024-03-02", "round": "1",
+             "subject": "executor"},
+            {"complaint_id": "K3", "case_id": "C99", "received_date": "2024-03-02", "round": "1",
+             "subject": "other"},
+            {"complaint_id": "K4", "case_id": "C5", "received_date": "2024-01-02", "round": "x",
+             "subject": "other"}]}))
+    got = sorted(zip(records.issues["rule_id"], records.issues["table"], records.issues["column"],
+                     records.issues["value"], strict=True))
+    assert got == [("DQ-DATE-ORDER", "complaints", "received_date", "2024-01-02"),
+                   ("DQ-DATE-ORDER", "complaints", "resolved_date", "2024-02-10"),
+                   ("DQ-DUPLICATE", "complaints", "complaint_id", "K2"),
+                   ("DQ-ORPHAN", "complaints", "case_id", "C99"),
+                   ("DQ-SCHEMA", "complaints", "round", "x"),
+                   ("DQ-UNKNOWN-CODE", "complaints", "subject", "judge")]
+    # the complaint resolved before it came in is reported (and kept) once its code is right
+    order = validate(changed({"complaints": {0: {"resolved_date": "2024-02-10"}}}))
+    assert issues_of(order, "DQ-DATE-ORDER")[["column", "reason"]].values.tolist() == [
+        ["resolved_date", "is before received_date 2024-02-15"]]
+    assert order.complaints["complaint_id"].tolist() == ["K1", "K2"]
+    units = records.issues.loc[records.issues["table"] == "complaints"].set_index("value")["unit_id"]
+    assert units["judge"] == "KV01" and units["K2"] == "KV02" and pd.isna(units["C99"])
+
+
+def test_complaint_events_are_cross_checked_against_the_table():
+    records = validate(changed(extra={"events": [
+        {"case_id": "C1", "event_date": "2024-02-15", "event_type": "complaint"},           # K1's day
+        {"case_id": "C5", "event_date": "2024-03-09", "event_type": "complaint", "ref": "K2"},  # K2 by ref
+        {"case_id": "C5", "event_date": "2024-04-01", "event_type": "complaint"},           # no complaint
+    ]}))
+    lone = issues_of(records, "DQ-ORPHAN")
+    assert lone[["table", "entity_id", "reason"]].values.tolist() == [
+        ["events", "C5", "matches no row of complaints (row kept)"]]
+    assert (records.events["event_type"] == "complaint").sum() == 3  # every event is kept
+    # without a complaints table, complaint events are accepted as before
+    tables = all_rows()
+    del tables["complaints"]
+    tables["events"] = pd.concat([tables["events"], pd.DataFrame([
+        {"case_id": "C5", "event_date": "2024-04-01", "event_type": "complaint"}])], ignore_index=True)
+    assert validate(raw_source(tables)).issues.empty

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .dates import as_date
 from .errors import ParameterError
 
 __all__ = ["WorkCalendar"]
@@ -71,11 +72,8 @@ class WorkCalendar:
         if unknown:
             raise ParameterError(f"unknown key(s) {sorted(unknown)}; expected days_off, working_days",
                                  file=str(path))
-        try:
-            off = [_as_date(d) for d in data.get("days_off") or []]
-            work = [_as_date(d) for d in data.get("working_days") or []]
-        except ValueError as exc:
-            raise ParameterError(str(exc), file=str(path)) from exc
+        off = [as_date(d, "days_off", file=str(path)) for d in data.get("days_off") or []]
+        work = [as_date(d, "working_days", file=str(path)) for d in data.get("working_days") or []]
         return cls(off, work)
 
     # -- vectorised operations ------------------------------------------
@@ -117,12 +115,3 @@ class WorkCalendar:
 
 def _to_days(s: pd.Series) -> np.ndarray:
     return pd.to_datetime(s).to_numpy().astype("datetime64[D]")
-
-
-def _as_date(value: object) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None

@@ -32,9 +32,11 @@ from .errors import AuditError, ParameterError
 
 
 def _date(text: str) -> dt.date:
+    from .dates import as_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
+        return as_date(text)
+    except ParameterError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
@@ -101,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--units", type=_positive, default=8, help="regional units (default 8)")
     demo.add_argument("--cases-per-unit", type=_positive, default=1500, help="cases per unit (default 1500)")
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--as-of", type=_date, help="the records' date, the generated span ending on it "
+                                                  "(default 2026-10-15)")
 
     _add_sample(sub)
     return parser
@@ -219,7 +223,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import write_demo_database
 
-    result = write_demo_database(args.out, units=args.units, cases_per_unit=args.cases_per_unit, seed=args.seed)
+    result = write_demo_database(args.out, units=args.units, cases_per_unit=args.cases_per_unit, seed=args.seed,
+                                 as_of=args.as_of)
     print(f"demo database: {result.path} ({result.counts.get('cases', 0):,} cases, {result.seconds:.1f} s)")
     return 0
 

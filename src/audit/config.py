@@ -1,10 +1,11 @@
-"""Rule packs, defaults and an inspection's overrides, merged and validated.
+"""Rule packs, defaults and an inspection's overrides, merged, validated and bound.
 
 A rule's parameter is looked up, most specific first: the inspection's
 override, then the rule pack in force on the day the rule's clock started
 (legal deadlines), then ``params/defaults.yaml``, then the default the rule
-declares. Every key is checked against the rule registry before any data is
-read.
+declares. Every key is checked against the rule registry when the files are
+loaded, before any data is read: a misspelt rule or parameter is an error
+naming the file. :meth:`Settings.bind` hands a rule its values, typed.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import pandas as pd
 import yaml
 
 from .calendar import WorkCalendar
+from .dates import as_date
 from .errors import ParameterError
+from .rules.registry import Params, Rule, get_rule, validate_rule_params
 
-__all__ = ["PARAMS_DIR", "RulePack", "Settings", "load_settings"]
+__all__ = ["PARAMS_DIR", "RulePack", "Settings", "LegalValue", "load_settings"]
 
 PARAMS_DIR = Path(os.environ.get("AUDIT_PARAMS_DIR", Path(__file__).resolve().parents[2] / "params"))
 _PACK_META = {"article", "extra"}
@@ -71,11 +74,9 @@ def _load_packs(folder: Path) -> list[RulePack]:
         for rid, values in (data.get("rules") or {}).items():
             rules[rid] = {**rules.get(rid, {}), **values}
             inherited.discard(rid)
-        try:
-            eff = data["effective_from"]
-            eff = eff if isinstance(eff, dt.date) else dt.date.fromisoformat(str(eff))
-        except (KeyError, ValueError) as exc:
-            raise ParameterError("missing or invalid effective_from", file=str(path)) from exc
+        if "effective_from" not in data:
+            raise ParameterError("missing effective_from", file=str(path))
+        eff = as_date(data["effective_from"], "effective_from", file=str(path))
         packs.append(RulePack(name, eff, data.get("law", {}), data.get("short", {}), rules,
                               frozenset(inherited), data.get("inherited_note", {})))
     if not packs:
@@ -98,13 +99,46 @@ class Settings:
 
     # -- lookups ---------------------------------------------------------
     def param(self, rule_id: str, name: str, default: Any = None) -> Any:
-        """A scalar parameter (the newest pack's value for legal ones)."""
+        """A scalar parameter (the newest pack's value for legal ones).
+
+        Raises
+        ------
+        ParameterError
+            For a rule or a parameter the registry does not know.
+        """
+        prm = get_rule(rule_id).param(name)
         if name in self.overrides.get(rule_id, {}):
             return self.overrides[rule_id][name]
         for pack in reversed(self.packs):
             if name in pack.rules.get(rule_id, {}):
                 return pack.rules[rule_id][name]
-        return self.defaults.get(rule_id, {}).get(name, default)
+        return self.defaults.get(rule_id, {}).get(name, prm.default if default is None else default)
+
+    def bind(self, rule: Rule) -> Params:
+        """The rule's parameters for a run, typed: scalars as ``int``/``float``, legal ones
+        as :class:`LegalValue`."""
+        values: dict[str, Any] = {}
+        for prm in rule.params:
+            if prm.legal:
+                values[prm.name] = LegalValue(self, rule.rule_id, prm.name, prm.kind)
+            else:
+                values[prm.name] = prm.kind(self.param(rule.rule_id, prm.name))
+        return Params(rule.rule_id, values)
+
+    def values_on(self, rule: Rule, day: dt.date) -> dict[str, Any]:
+        """Every parameter's value in force on ``day`` (legal ones from that day's pack)."""
+        out = {}
+        for prm in rule.params:
+            v = self.bind(rule).__getattr__(prm.name)
+            out[prm.name] = v.on(day) if isinstance(v, LegalValue) else v
+        return out
+
+    def describe(self, rule_id: str, lang: str, on: dt.date | None = None) -> str:
+        """What the rule checks, worded with the values in force on ``on`` (default: the
+        newest pack's)."""
+        rule = get_rule(rule_id)
+        day = on if on is not None else self.packs[-1].effective_from
+        return rule.describe(lang, self.values_on(rule, day))
 
     def pack_index(self, clock_start: pd.Series) -> np.ndarray:
         """Index into ``packs`` of the pack in force on each clock-start date."""
@@ -140,8 +174,6 @@ class Settings:
 
     def effective(self, rule_ids: list[str]) -> dict[str, Any]:
         """The values in force, per rule, for the run's manifest."""
-        from .rules.registry import get_rule
-
         out: dict[str, Any] = {}
         for rid in rule_ids:
             rule = get_rule(rid)
@@ -166,8 +198,6 @@ def load_settings(params_file: str | Path | None = None, params_dir: Path | None
     ParameterError
         Naming the file, the rule and the parameter that is unknown or ill-typed.
     """
-    from .rules.registry import validate_rule_params
-
     folder = params_dir or PARAMS_DIR
     if not folder.is_dir():
         raise ParameterError("the parameter folder is missing", file=str(folder))
@@ -192,3 +222,23 @@ def load_settings(params_file: str | Path | None = None, params_dir: Path | None
         if data.get("calendar"):
             calendar_file = str((path.parent / data["calendar"]).resolve())
     return Settings(packs, defaults, overrides, WorkCalendar.from_file(calendar_file), calendar_file)
+
+
+@dataclass(frozen=True, eq=False)
+class LegalValue:
+    """A number of the law: its value depends on the rule pack in force when the rule's
+    clock started (an inspection's override replaces it everywhere)."""
+
+    settings: Settings
+    rule_id: str
+    name: str
+    kind: type
+
+    def at(self, clock_start: pd.Series) -> pd.Series:
+        """The value in force on each date of ``clock_start`` (same index)."""
+        return self.settings.pack_param(self.rule_id, self.name, clock_start).astype(
+            "int64" if self.kind is int else "float64")
+
+    def on(self, day: dt.date) -> Any:
+        """The value in force on one day."""
+        return self.kind(self.at(pd.Series([pd.Timestamp(day)])).iloc[0])

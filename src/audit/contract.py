@@ -1,4 +1,4 @@
-"""Case-record data contract, version 1 (CONTRACT.md), as data.
+"""Case-record data contract, version 1.1 (docs/contract.md), as data.
 
 One declaration per table: its columns, their kinds, whether they are
 required, the vocabulary a coded column accepts and the header aliases office
@@ -16,7 +16,6 @@ __all__ = [
     "Table",
     "TABLES",
     "REQUIRED_TABLES",
-    "VOCABULARY",
     "FINDING_COLUMNS",
     "CATEGORIES",
     "SEVERITIES",
@@ -77,7 +76,12 @@ METRICS = (
     "money_total", "money_with_conditions", "money_resolved",
 )
 
-VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {}
+AUCTION_OUTCOMES = ("sold", "failed", "cancelled", "scheduled")
+# An auction that took place: sold or failed. ``scheduled`` has a contract and a planned
+# auction_date but was not held (yet); ``cancelled`` was never held.
+HELD_OUTCOMES = ("sold", "failed")
+COMPLAINT_SUBJECTS = ("executor", "unit_head", "other")
+COMPLAINT_OUTCOMES = ("upheld", "partly_upheld", "rejected", "withdrawn")
 
 
 def _c(name: str, kind: str, *aliases: str, nullable: bool = False, optional: bool = False,
@@ -170,7 +174,7 @@ TABLES: dict[str, Table] = {
             _c("auctioneer_id", "str", "Tổ chức đấu giá"),
             _c("auction_date", "date", "Ngày đấu giá", nullable=True),
             _c("starting_price", "money", "Giá khởi điểm"),
-            _c("outcome", "str", "Kết quả", vocabulary=("sold", "failed", "cancelled")),
+            _c("outcome", "str", "Kết quả", vocabulary=AUCTION_OUTCOMES),
             _c("registered_bidders", "int", "Số người đăng ký", nullable=True),
             _c("winning_price", "money", "Giá trúng đấu giá", nullable=True),
             _c("winner_id", "str", "Người trúng đấu giá", nullable=True),
@@ -181,6 +185,16 @@ TABLES: dict[str, Table] = {
             _c("bidder_id", "str", "Người tham gia đấu giá"),
             _c("amount", "money", "Giá trả", nullable=True),
         ), required=False, aliases=("Trả giá", "tra_gia"), parents={"auction_id": "auctions"}),
+        Table("complaints", (
+            _c("complaint_id", "str", "Mã khiếu nại", "Số đơn"),
+            _c("case_id", "str", "Mã việc", "Số thụ lý"),
+            _c("received_date", "date", "Ngày nhận đơn", "Ngày thụ lý khiếu nại"),
+            _c("round", "int", "Lần khiếu nại"),
+            _c("subject", "str", "Đối tượng khiếu nại", vocabulary=COMPLAINT_SUBJECTS),
+            _c("resolved_date", "date", "Ngày giải quyết", nullable=True),
+            _c("outcome", "str", "Kết quả giải quyết", nullable=True, vocabulary=COMPLAINT_OUTCOMES),
+        ), required=False, key=("complaint_id",), aliases=("Khiếu nại", "khieu_nai"),
+            parents={"case_id": "cases"}),
         Table("reported_stats", (
             _c("unit_id", "str", "Mã đơn vị"),
             _c("period_start", "date", "Từ ngày"),
@@ -193,11 +207,6 @@ TABLES: dict[str, Table] = {
 
 REQUIRED_TABLES = tuple(name for name, t in TABLES.items() if t.required)
 
-for _t in TABLES.values():
-    for _col in _t.columns:
-        if _col.vocabulary:
-            VOCABULARY[(_t.name, _col.name)] = _col.vocabulary
-
 # ---- the findings format -------------------------------------------------
 CATEGORIES = (
     "stalled", "deadline", "disbursement", "misclassification", "valuation",
@@ -207,7 +216,7 @@ SEVERITIES = ("high", "medium", "low")
 ENTITY_TYPES = (
     "case", "asset", "auction", "complaint", "executor", "unit", "valuer", "auctioneer", "bidder",
 )
-# RULES.md "Violations and indicators": a violation is proven from the records against a
+# docs/rules.md "Violations and indicators": a violation is proven from the records against a
 # legal deadline or definition; an indicator is a lead to verify and never names anyone.
 FINDING_KINDS = ("violation", "indicator")
 

@@ -1,12 +1,12 @@
-"""The findings table (CONTRACT.md) and how a rule's hits become findings.
+"""The findings table (docs/contract.md) and how a rule's hits become findings.
 
 A rule's ``detect`` returns raw hits: one row per finding with ``entity_id``
 and, where known, ``case_id``, ``unit_id``, ``executor_id``, ``event_date``,
 ``occurred_on`` (violations), ``days_over``, ``amount``, ``score``, ``pack`` (index of the rule pack that
 judged it), ``key`` (what makes the finding unique beyond rule and entity),
 ``source_*`` columns, and evidence fields named ``ev_<name>`` that fill the
-rule's evidence message. :func:`finalize` adds the rule's declaration, the
-stable id, the legal basis and the evidence line in the run's language.
+rule's evidence text (declared with the rule). :func:`finalize` adds the rule's
+declaration, the stable id, the legal basis and the evidence line in the run's language.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from .contract import FINDING_COLUMNS
 from .i18n import catalogue, fmt_date, fmt_decimal, fmt_int, fmt_money, t
 
 if TYPE_CHECKING:
-    from .rules.registry import Rule, RuleContext
+    from .rules.context import RuleContext
+    from .rules.registry import Rule
 
-__all__ = ["FINDING_DTYPES", "empty_findings", "finalize", "concat_findings", "finding_id"]
+__all__ = ["FINDING_DTYPES", "empty_findings", "finalize", "concat_findings", "finding_id", "format_value"]
 
 FINDING_DTYPES = {c: "str" for c in FINDING_COLUMNS} | {
     "score": "float64",
@@ -52,13 +53,19 @@ def finding_id(rule_id: str, entity_type: str, entity_id: str, key: str = "") ->
     return f"{rule_id}-{digest[:12]}"
 
 
-def _format_field(name: str, value: object, lang: str) -> str:
+def format_value(name: str, value: object, lang: str) -> str:
+    """An evidence field as the reader sees it: money, dates, counts, shares and p- or
+    q-values in the language's forms, contract codes in words."""
     if name.endswith(("_code", "_codes")) and isinstance(value, str):
         # Contract codes (land, with_conditions, ...) read in the report's language.
         return ", ".join(t(f"code.{c}", lang) if f"code.{c}" in catalogue() else c
                          for c in value.split(", "))
     if name.endswith("_vnd"):
         return fmt_money(value, lang)
+    if (name in ("p", "q") or name.endswith(("_p", "_q"))) and isinstance(value, float | np.floating):
+        # a p- or q-value: two significant digits, tiny ones in e-notation (1,2e-07 in Vietnamese)
+        text = f"{float(value):.2g}"
+        return text.replace(".", ",") if lang == "vi" else text
     if isinstance(value, pd.Timestamp):
         return fmt_date(value, lang)
     if isinstance(value, int | np.integer):
@@ -73,7 +80,7 @@ def _format_field(name: str, value: object, lang: str) -> str:
 
 
 def finalize(hits: pd.DataFrame, rule: Rule, ctx: RuleContext) -> pd.DataFrame:
-    """Turn a rule's raw hits into findings rows (CONTRACT.md columns and more)."""
+    """Turn a rule's raw hits into findings rows (docs/contract.md columns and more)."""
     if hits is None or hits.empty:
         return empty_findings()
     n = len(hits)
@@ -115,11 +122,10 @@ def finalize(hits: pd.DataFrame, rule: Rule, ctx: RuleContext) -> pd.DataFrame:
     ev_cols = [c for c in hits.columns if c.startswith("ev_")]
     # A rule with several kinds of hit (late / missing) names the variant of its message.
     variants = hits["variant"].fillna("").tolist() if "variant" in hits else [""] * n
-    base = f"rule.{rule.rule_id}.evidence"
     records = hits[ev_cols].to_dict("records") if ev_cols else [{}] * n
     out["evidence"] = [
-        t(f"{base}_{v}" if v else base, ctx.lang,
-          **{k[3:]: _format_field(k[3:], x, ctx.lang) for k, x in r.items()})
+        rule.text(f"evidence_{v}" if v else "evidence", ctx.lang,
+                  **{k[3:]: format_value(k[3:], x, ctx.lang) for k, x in r.items()})
         for v, r in zip(variants, records, strict=True)
     ]
     out["problem_id"] = out["finding_id"]  # until audit.problems ties overlapping rules together

@@ -1,7 +1,9 @@
 """One message catalogue for every text a reviewer reads, in Vietnamese and English.
 
-The catalogue is the YAML files in ``audit/messages/``. A nested mapping whose
-keys are the languages is one message; its key is the dotted path to it
+The catalogue is the YAML files in ``audit/messages/``, plus the messages that
+modules declare beside their code (each rule's title, what it checks and its
+evidence live in the rule's declaration: :func:`add_messages`). A nested mapping
+whose keys are the languages is one message; its key is the dotted path to it
 (``rule.DL-DECISION.title``). The test suite fails when a message lacks a
 language.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ import yaml
 
 from .errors import ParameterError
 
-__all__ = ["LANGUAGES", "catalogue", "t", "fmt_money", "fmt_date", "fmt_int", "fmt_decimal", "fmt_pct",
+__all__ = ["LANGUAGES", "catalogue", "add_messages", "t", "fmt_money", "fmt_date", "fmt_int", "fmt_decimal", "fmt_pct",
            "check_lang"]
 
 LANGUAGES = ("vi", "en")
@@ -39,12 +42,30 @@ def _flatten(prefix: str, node: Any, out: dict[str, dict[str, str]]) -> None:
         _flatten(f"{prefix}.{key}" if prefix else str(key), child, out)
 
 
+_PROVIDERS: list[Callable[[], dict[str, dict[str, str]]]] = []
+
+
+def add_messages(provider: Callable[[], dict[str, dict[str, str]]]) -> None:
+    """Add the messages ``provider()`` returns (dotted key -> {lang: text}) to the catalogue.
+
+    The provider is called when the catalogue is next built, so a module can declare
+    its texts beside its code without this module importing it.
+    """
+    _PROVIDERS.append(provider)
+    catalogue.cache_clear()
+
+
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """Every message, by dotted key."""
     out: dict[str, dict[str, str]] = {}
     for path in sorted(_DIR.glob("*.yaml")):
         _flatten("", yaml.safe_load(path.read_text(encoding="utf-8")) or {}, out)
+    for provider in _PROVIDERS:
+        for key, message in provider().items():
+            if key in out:
+                raise ValueError(f"message {key!r} is declared twice")
+            _flatten(key, message, out)
     return out
 
 

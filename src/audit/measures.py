@@ -1,8 +1,10 @@
-"""THADS statistics per unit and period, exactly as RULES.md defines them,
-plus the age profile of open cases and each executor's load.
+"""THADS statistics per unit and period, exactly as docs/rules.md defines them,
+plus the age profile of open cases, each executor's load and the complaints.
 
 Every function is vectorised over all units at once, so the per-unit
-notebook and the all-units scan share one implementation.
+notebook and the all-units scan share one implementation. Money is summed
+with :func:`money_sum`, which refuses a total that does not fit a 64-bit
+integer (contract 1.1) instead of wrapping it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import numpy as np
 import pandas as pd
 
 from ._frames import lookup, member
+from .errors import ValidationError
 from .records import CaseRecords
 
 __all__ = [
     "AGE_BUCKETS", "RESOLVED", "LEFT_BOOKS", "classification_at", "classification_events",
     "case_classification", "collections", "collections_of",
-    "thads_metrics", "unit_kpis", "age_profile", "executor_load", "open_cases",
+    "thads_metrics", "unit_kpis", "age_profile", "executor_load", "open_cases", "money_sum",
+    "complaint_counts", "COMPLAINT_COLUMNS",
 ]
 
 RESOLVED = ("completed", "terminated")
@@ -31,8 +35,50 @@ METRIC_COLUMNS = (
 )
 
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+# Float sums are exact to about 1e-16 relative per term: a float total below 2**62 is far
+# from the int64 edge, so only totals above it are re-added exactly.
+_NEAR_EDGE = float(2**62)
+
+
 def _ts(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day)
+
+
+def money_sum(values: pd.Series, by: pd.Series | list[pd.Series] | None = None, *,
+              what: str = "money") -> pd.Series:
+    """Sums of whole VND (per group of ``by``, or one total) that never wrap around.
+
+    Parameters
+    ----------
+    values : Series
+        Integer amounts (missing ones count as 0).
+    by : Series or list of Series, optional
+        Group keys aligned with ``values``; without them, one total indexed ``[0]``.
+    what : str
+        What is summed, for the error message.
+
+    Returns
+    -------
+    Series of Int64
+
+    Raises
+    ------
+    ValidationError
+        When a total does not fit a 64-bit integer (contract 1.1: reported, never wrapped).
+    """
+    v = values.astype("Int64").fillna(0)
+    keys = by if by is not None else pd.Series(0, index=values.index)
+    approx = v.astype("float64").groupby(keys, sort=True).sum()
+    near = approx.abs() >= _NEAR_EDGE
+    if near.any():
+        exact = v.astype(object).groupby(keys, sort=True).sum()
+        for key, total in exact.loc[near].items():
+            if abs(int(total)) > _INT64_MAX:
+                place = "" if by is None else f" for {key}"
+                raise ValidationError(f"the total of {what}{place} ({int(total):,} VND) does not fit a "
+                                      "64-bit integer: check the amounts in the source")
+    return v.groupby(keys, sort=True).sum().astype("Int64")
 
 
 def collections(events: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +88,8 @@ def collections(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sum_by_case(frame: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series:
-    s = frame.loc[mask].groupby("case_id", sort=False)["amount"].sum()
+    f = frame.loc[mask]
+    s = money_sum(f["amount"], f["case_id"], what="collections of a case")
     return s.reindex(index, fill_value=0).astype("Int64")
 
 
@@ -85,7 +132,7 @@ def _classified(records: CaseRecords) -> pd.DataFrame:
 
 
 def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The six reported metrics per unit for the period [start, end] (RULES.md).
+    """The six reported metrics per unit for the period [start, end] (docs/rules.md).
 
     Returns one row per unit that has cases on the books, indexed by unit_id,
     with integer columns ``METRIC_COLUMNS`` and ``money_resolved_with_conditions``:
@@ -126,7 +173,9 @@ def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.Data
         "money_resolved": money_resolved,
         "money_resolved_with_conditions": money_resolved.where(with_cond, 0),
     })
-    out = frame.groupby("unit_id", sort=True)[[*METRIC_COLUMNS, "money_resolved_with_conditions"]].sum()
+    out = pd.DataFrame({c: money_sum(frame[c], frame["unit_id"], what=f"{c} of a unit")
+                        for c in (*METRIC_COLUMNS, "money_resolved_with_conditions")})
+    out.index.name = "unit_id"
     return out.astype("Int64")
 
 
@@ -182,9 +231,10 @@ def age_profile(records: CaseRecords, as_of: dt.date) -> pd.DataFrame:
     age = (_ts(as_of) - cases["received_date"]).dt.days
     bucket = pd.cut(age, _AGE_EDGES, labels=list(AGE_BUCKETS))
     col = collections_of(records)
-    paid = col.groupby("case_id")["amount"].sum()
+    paid = money_sum(col["amount"], col["case_id"], what="collections of a case")
     money = (cases["amount_due"] - lookup(cases["case_id"], paid).fillna(0).astype("Int64")).clip(lower=0)
     frame = pd.DataFrame({"unit_id": cases["unit_id"], "bucket": bucket, "money": money})
+    money_sum(frame["money"], frame["unit_id"], what="money owed in a unit")  # refuses an overflow
     out = (frame.groupby(["unit_id", "bucket"], observed=False)
            .agg(cases=("money", "size"), money=("money", "sum")).reset_index())
     out["bucket"] = out["bucket"].astype("str")
@@ -201,7 +251,7 @@ def executor_load(records: CaseRecords, as_of: dt.date, start: dt.date | None = 
     cases = records.cases
     is_open = open_cases(cases)
     col = collections_of(records)
-    paid = col.groupby("case_id")["amount"].sum()
+    paid = money_sum(col["amount"], col["case_id"], what="collections of a case")
     owed = (cases["amount_due"] - lookup(cases["case_id"], paid).fillna(0).astype("Int64")).clip(lower=0)
     resolved = member(cases["status"], RESOLVED) & cases["closed_date"].between(_ts(start), _ts(as_of))
     frame = pd.DataFrame({
@@ -211,7 +261,9 @@ def executor_load(records: CaseRecords, as_of: dt.date, start: dt.date | None = 
         "money_open": owed.where(is_open, 0),
         "resolved_in_period": resolved.astype("int64"),
     })
-    agg = frame.dropna(subset=["executor_id"]).groupby("executor_id").sum()
+    frame = frame.dropna(subset=["executor_id"])
+    money_sum(frame["money_open"], frame["executor_id"], what="money owed of an executor")
+    agg = frame.groupby("executor_id").sum()
     ex = records.executors[["executor_id", "unit_id", "name"]].drop_duplicates("executor_id")
     ex = ex[member(ex["executor_id"], agg.index) | member(ex["unit_id"], cases["unit_id"])]
     out = ex.merge(agg, left_on="executor_id", right_index=True, how="left")
@@ -219,3 +271,38 @@ def executor_load(records: CaseRecords, as_of: dt.date, start: dt.date | None = 
         out[c] = out[c].fillna(0).astype("Int64")
     return out[["unit_id", "executor_id", "name", "open_cases", "open_with_conditions",
                 "money_open", "resolved_in_period"]].reset_index(drop=True)
+
+
+COMPLAINT_COLUMNS = ("unit_id", "received", "first_round", "second_round", "resolved", "upheld",
+                     "pending")
+
+
+def complaint_counts(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Complaints (contract 1.1 ``complaints``) per unit for the period [start, end].
+
+    Columns ``COMPLAINT_COLUMNS``: complaints received in the period (and of them
+    first-time and second-time ones), complaints resolved in the period (and of them
+    upheld in whole or in part), and complaints pending at the period's end (received
+    on or before it, not resolved by it). Whether a resolution was late is the
+    DL-COMPLAINT rule's business (its findings carry the deadline). Units without
+    complaints are left out; without a complaints table the frame is empty.
+    """
+    c = records.complaints
+    if c.empty:
+        return pd.DataFrame({k: pd.Series(dtype="str" if k == "unit_id" else "Int64") for k in COMPLAINT_COLUMNS})
+    s, e = _ts(start), _ts(end)
+    c = c.assign(unit_id=lookup(c["case_id"], records.cases.set_index("case_id")["unit_id"]))
+    c = c.loc[c["unit_id"].notna()]
+    received = c["received_date"].between(s, e)
+    resolved = c["resolved_date"].between(s, e)
+    frame = pd.DataFrame({
+        "unit_id": c["unit_id"],
+        "received": received,
+        "first_round": received & (c["round"] == 1),
+        "second_round": received & (c["round"] >= 2),
+        "resolved": resolved,
+        "upheld": resolved & c["outcome"].isin(["upheld", "partly_upheld"]),
+        "pending": (c["received_date"] <= e) & ~(c["resolved_date"] <= e),
+    }).fillna(False)
+    out = frame.groupby("unit_id", sort=True)[list(COMPLAINT_COLUMNS[1:])].sum().astype("Int64")
+    return out.reset_index()

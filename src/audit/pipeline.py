@@ -13,38 +13,18 @@ from pathlib import Path
 import pandas as pd
 
 from . import measures
-from .config import Settings, load_settings
+from .config import Settings
+from .dates import as_date
 from .errors import ParameterError
-from .i18n import check_lang
-from .period import Period, resolve_period
+from .period import Period
 from .records import CaseRecords
-from .rules.registry import RuleContext, run_rules
+from .rules.context import RuleContext
+from .rules.run import run_rules
+from .runparams import RunParams, default_period
 
+# as_date and default_period are re-exported: callers import them from here.
 __all__ = ["UnitAudit", "ScanResult", "audit_unit", "scan_source", "default_period", "as_date", "peer_units",
-           "year_before", "shape_findings"]
-
-
-def as_date(value: object, name: str) -> dt.date:
-    """Accept a date, a datetime or an ISO string; refuse anything else."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ParameterError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def default_period(as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """The last complete statistical year (1 Oct – 30 Sep) ending on or before ``as_of``."""
-    period = resolve_period(as_of)
-    return period.start, period.end
-
-
-def _period(as_of: dt.date, period_start: object, period_end: object) -> Period:
-    return resolve_period(as_of, as_date(period_start, "period_start") if period_start else None,
-                          as_date(period_end, "period_end") if period_end else None)
+           "year_before", "RunParams", "shape_findings"]
 
 
 @dataclass
@@ -73,6 +53,10 @@ class UnitAudit:
     peer_kpis: pd.DataFrame | None = None
     previous_kpis: pd.DataFrame | None = None
     population: CaseRecords | None = None
+    # The run's parameters (as_of, period, lang, seed, settings) as one object.
+    run: RunParams | None = None
+    # Complaints per unit for the period (contract 1.1; empty without a complaints table).
+    complaints: pd.DataFrame | None = None
     # How the period was chosen (a whole statistical year, part of one, the default...).
     period: Period | None = None
 
@@ -84,14 +68,6 @@ class ScanResult:
     records: CaseRecords
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, dict[str, object]] = field(default_factory=dict)
-
-
-def _context(settings: Settings, as_of: dt.date, start: dt.date, end: dt.date, lang: str,
-             population: CaseRecords | None = None) -> RuleContext:
-    if start > end:
-        raise ParameterError(f"period_start {start} is after period_end {end}")
-    return RuleContext(as_of=as_of, settings=settings, period_start=start, period_end=end, lang=lang,
-                       population=population)
 
 
 def shape_findings(findings: pd.DataFrame, records: CaseRecords) -> pd.DataFrame:
@@ -138,7 +114,7 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
     as_of : date or ISO string
         The audit date: later events are ignored.
     period_start, period_end : date or ISO string, optional
-        The statistical period; by default the statistical year up to ``as_of``.
+        The statistical period; by default the last complete statistical year before ``as_of``.
     lang : {"vi", "en"}
     params_file : path, optional
         An inspection's YAML overriding rule parameters.
@@ -148,12 +124,8 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
     """
     from .io import load_records
 
-    as_of_d = as_date(as_of, "as_of")
-    period = _period(as_of_d, period_start, period_end)
-    start, end = period.start, period.end
-    lang = check_lang(lang)
-    settings = load_settings(params_file)  # parameters are checked before any data is read
-    _context(settings, as_of_d, start, end, lang)
+    run = RunParams.build(as_of, period_start, period_end, lang, params_file)  # checked before any data is read
+    as_of_d, start, end = run.as_of, run.period_start, run.period_end
     loaded = source if isinstance(source, CaseRecords) else load_records(str(source), unit=unit_id)
     units = loaded.units
     match = units[units["unit_id"] == unit_id]
@@ -167,20 +139,21 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
     if len(peer_ids) > 1:
         whole = loaded if isinstance(source, CaseRecords) else load_records(str(source), unit=peer_ids)
         population = whole.for_units(peer_ids).as_of(as_of_d)
-    ctx = _context(settings, as_of_d, start, end, lang, population)
+    ctx = RuleContext(run, population)
     timings: dict[str, float] = {}
     findings = shape_findings(run_rules(records, ctx, timings=timings), records)
     return UnitAudit(
         unit=match.iloc[0][["unit_id", "name", "level", "parent_id"]].to_dict(),
-        as_of=as_of_d, period_start=start, period_end=end, lang=lang, records=records,
+        as_of=as_of_d, period_start=start, period_end=end, lang=run.lang, records=records,
         findings=findings,
         kpis=measures.unit_kpis(records, start, end),
         age_profile=measures.age_profile(records, as_of_d),
         executor_load=measures.executor_load(records, as_of_d),
-        settings=settings, timings=timings, notes=ctx.notes, peer_units=peer_ids,
+        settings=run.settings, timings=timings, notes=ctx.notes, peer_units=peer_ids,
         peer_kpis=measures.unit_kpis(population, start, end) if population is not None else None,
         previous_kpis=measures.unit_kpis(records, year_before(start), year_before(end)),
-        population=population, period=period,
+        population=population, run=run, complaints=measures.complaint_counts(records, start, end),
+        period=run.period,
     )
 
 
@@ -190,13 +163,11 @@ def scan_source(source: str | Path | CaseRecords, as_of: object, period_start: o
     """Every unit's KPIs and findings in one pass, without a notebook."""
     from .io import load_records
 
-    as_of_d = as_date(as_of, "as_of")
-    period = _period(as_of_d, period_start, period_end)
-    start, end = period.start, period.end
-    settings = load_settings(params_file)
-    ctx = _context(settings, as_of_d, start, end, check_lang(lang))
+    run = RunParams.build(as_of, period_start, period_end, lang, params_file)
+    ctx = RuleContext(run)
     records = source if isinstance(source, CaseRecords) else load_records(str(source))
-    records = records.as_of(as_of_d)
+    records = records.as_of(run.as_of)
     timings: dict[str, float] = {}
     findings = shape_findings(run_rules(records, ctx, timings=timings), records)
-    return ScanResult(findings, measures.unit_kpis(records, start, end), records, timings, ctx.notes)
+    return ScanResult(findings, measures.unit_kpis(records, run.period_start, run.period_end), records, timings,
+                      ctx.notes)

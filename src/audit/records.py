@@ -112,7 +112,23 @@ class CaseRecords:
         if "valuations" in t:
             t["valuations"] = t["valuations"][t["valuations"]["valuation_date"] <= day]
         if "auctions" in t:
-            t["auctions"] = t["auctions"][t["auctions"]["contract_date"] <= day]
+            a = t["auctions"][t["auctions"]["contract_date"] <= day]
+            # An auction held after as_of was still scheduled on as_of (contract 1.1).
+            later = (a["auction_date"] > day) & a["outcome"].isin(["sold", "failed"])
+            if later.any():
+                a = a.copy()
+                a.loc[later, "outcome"] = "scheduled"
+                a.loc[later, ["winning_price", "winner_id"]] = pd.NA
+            t["auctions"] = a
+        if "complaints" in t:
+            c = t["complaints"][t["complaints"]["received_date"] <= day]
+            # A complaint resolved after as_of was still pending on as_of.
+            later = c["resolved_date"] > day
+            if later.any():
+                c = c.copy()
+                c.loc[later, "resolved_date"] = pd.NaT
+                c.loc[later, "outcome"] = pd.NA
+            t["complaints"] = c
         # A closure after as_of had not happened yet on as_of.
         cases = t["cases"]
         later = cases["closed_date"] > day
@@ -134,7 +150,7 @@ class CaseRecords:
         cases = t["cases"][member(t["cases"]["unit_id"], unit_ids)]
         ids = cases["case_id"]
         t["cases"] = cases
-        for name in ("events", "verifications", "assets"):
+        for name in ("events", "verifications", "assets", "complaints"):
             if name in t:
                 t[name] = t[name][member(t[name]["case_id"], ids)]
         if "assets" in t:

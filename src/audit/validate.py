@@ -2,7 +2,7 @@
 
 Validation never stops at the first bad cell (as pandera's ``lazy=True``): it
 types whole columns (:mod:`audit.io.parse`), then applies the data-quality
-rules of RULES.md table by table, parents before children, and records each
+rules of docs/rules.md table by table, parents before children, and records each
 problem as one row of ``CaseRecords.issues``:
 
 - DQ-SCHEMA: a value that cannot be read, a missing required value, a
@@ -43,17 +43,21 @@ __all__ = ["validate", "summary", "issue_line", "fingerprint"]
 ENTITY_COLUMN = {
     "units": "unit_id", "executors": "executor_id", "cases": "case_id", "events": "case_id",
     "verifications": "case_id", "assets": "asset_id", "valuations": "valuation_id",
-    "auctions": "auction_id", "bids": "auction_id", "reported_stats": "unit_id",
+    "auctions": "auction_id", "bids": "auction_id", "complaints": "complaint_id", "reported_stats": "unit_id",
 }
-# Coded columns whose unknown values are reported but kept (CONTRACT.md: event types).
+# Coded columns whose unknown values are reported but kept (docs/contract.md: event types).
 KEEP_UNKNOWN = {("events", "event_type")}
 # Orphans reported but kept: the parent is optional for the row.
 KEEP_ORPHAN = {("cases", "executor_id")}
 # (table, column) dated before the case's receipt -> DQ-DATE-ORDER.
 DATE_ORDER = {
     "cases": ("decision_date", "closed_date"), "events": ("event_date",),
-    "verifications": ("verification_date",),
+    "verifications": ("verification_date",), "complaints": ("received_date",),
 }
+# A complaint event matches a complaint of its case received this many days either side.
+COMPLAINT_EVENT_DAYS = 30
+# (table, later column, earlier column) within one row -> DQ-DATE-ORDER.
+ROW_DATE_ORDER = (("complaints", "resolved_date", "received_date"),)
 
 
 class _Table:
@@ -129,7 +133,7 @@ def _check_columns(t: _Table) -> None:
 def _not_in(vocabulary: tuple[str, ...]) -> str:
     if len(vocabulary) <= 8:
         return f"is not one of {', '.join(vocabulary)}"
-    return f"is not one of the {len(vocabulary)} codes ({', '.join(vocabulary[:4])}, …; CONTRACT.md)"
+    return f"is not one of the {len(vocabulary)} codes ({', '.join(vocabulary[:4])}, …; docs/contract.md)"
 
 
 def _codes(values: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
@@ -233,6 +237,43 @@ def _check_date_order(t: _Table, received: np.ndarray | None) -> None:
         if early.any():
             reason = f"is before {what} " + base[early].dt.strftime("%Y-%m-%d").astype("str")
             t.add("DQ-DATE-ORDER", early, column, reason.to_numpy(), reject=False)
+
+
+def _check_row_date_order(t: _Table) -> None:
+    """A later date of a row before its earlier one (a complaint resolved before it came in)."""
+    for table, later, earlier in ROW_DATE_ORDER:
+        if table != t.name:
+            continue
+        base = t.typed[earlier]
+        early = (t.typed[later] < base).to_numpy(dtype=bool)
+        if early.any():
+            reason = f"is before {earlier} " + base[early].dt.strftime("%Y-%m-%d").astype("str")
+            t.add("DQ-DATE-ORDER", early, later, reason.to_numpy(), reject=False)
+
+
+def _check_complaint_events(events: pd.DataFrame, complaints: pd.DataFrame, raw: RawSource,
+                            cache: dict[tuple[str, str, str], pd.Series]) -> pd.DataFrame | None:
+    """``complaint`` events cross-checked against the complaints table (the record where both
+    exist): an event matching no complaint of its case (by ``ref`` = complaint_id, or by a
+    complaint of the case received within ``COMPLAINT_EVENT_DAYS`` of the event: a log and a
+    register may date the same complaint a few days apart) is reported and kept."""
+    ev = events.loc[events["event_type"] == "complaint", ["case_id", "event_date", "ref", "source_row"]]
+    if ev.empty:
+        return None
+    by_ref = ev["ref"].notna() & ev["ref"].isin(complaints["complaint_id"])
+    pairs = ev.reset_index().merge(complaints[["case_id", "received_date"]], on="case_id")
+    near = (pairs["event_date"] - pairs["received_date"]).abs() <= pd.Timedelta(days=COMPLAINT_EVENT_DAYS)
+    by_case = ev.index.isin(pairs.loc[near, "index"])
+    lone = ev.loc[~(by_ref.to_numpy() | by_case)]
+    if lone.empty:
+        return None
+    unit = lone["case_id"].map(_lookup(raw, cache, "cases", "case_id", "unit_id"))
+    return pd.DataFrame({
+        "rule_id": "DQ-ORPHAN", "table": "events", "row": pd.array(lone["source_row"], dtype="Int64"),
+        "column": "event_type", "value": "complaint",
+        "reason": "matches no row of complaints (row kept)", "entity_id": lone["case_id"],
+        "case_id": lone["case_id"], "unit_id": unit,
+    }).reset_index(drop=True)
 
 
 def _issues(t: _Table, raw: RawSource, cache: dict[tuple[str, str, str], pd.Series]) -> pd.DataFrame:
@@ -345,6 +386,7 @@ def validate(raw: RawSource) -> CaseRecords:
         _check_orphans(t, valid)
         _check_duplicates(t)
         _check_date_order(t, received)
+        _check_row_date_order(t)
         tables[name] = t.kept()
         if spec.key:
             valid[name] = tables[name][spec.key[0]]
@@ -353,6 +395,10 @@ def validate(raw: RawSource) -> CaseRecords:
         if t.parts:
             issues.append(_issues(t, raw, cache))
         counts.append((name, t.n, int((~t.reject).sum()), int(t.reject.sum())))
+    if "complaints" in raw.tables:
+        crossed = _check_complaint_events(tables["events"], tables["complaints"], raw, cache)
+        if crossed is not None:
+            issues.append(crossed)
     return CaseRecords(
         tables=tables,
         present=frozenset(n for n in raw.tables if n in TABLES),

@@ -95,14 +95,15 @@ def choose_cases(ctx: Ctx, cases: Cases, exec_per_unit: np.ndarray, plant_units:
     def plant_some(code: int, eligible: np.ndarray, count: np.ndarray) -> None:
         plant[pick(ctx, eligible & (plant == P.NONE) & plain, unit, count)] = code
 
-    # Stalled cases: exactly STALLED_PER_EXECUTOR per executor, so stalled shares stay level.
+    # Stalled cases: STALLED_PER_EXECUTOR per executor on average (staff.py deals them by chance).
     old_with = with_ & (age >= 520)
     avail = np.bincount(unit[old_with & plain], minlength=n_units)
     per_exec = np.minimum(STALLED_PER_EXECUTOR, avail // np.maximum(exec_per_unit, 1))
     plant_some(P.STALLED, old_with, np.where(per_unit > 0, per_exec * exec_per_unit, 0))
     extra = np.zeros(n_units, "int64")
     active = _expected_active(ctx, cases, exec_per_unit)
-    extra[plant_units["stall"]] = np.ceil(0.4 * active[plant_units["stall"]]).astype("int64") + 4
+    # enough that most of the executor's active cases sit idle: a clear case, not a chance one
+    extra[plant_units["stall"]] = np.ceil(1.0 * active[plant_units["stall"]]).astype("int64") + 4
     plant_some(P.STALLED_EXTRA, old_with, extra)
 
     one = np.minimum(k, 1)
@@ -125,6 +126,12 @@ def choose_cases(ctx: Ctx, cases: Cases, exec_per_unit: np.ndarray, plant_units:
         (P.NOTIFY_LATE, age >= 120, k),
         (P.VERIFY_LATE, not_voluntary & (age >= 150), k),
         (P.VERIFY_MISSING, not_voluntary & (age >= 60) & (age <= 500), k),
+        # Near misses: on the very edge of a rule, one per unit.
+        (P.DECISION_EDGE, age >= 120, one),
+        (P.NOTIFY_EDGE, age >= 120, one),
+        (P.VERIFY_EDGE, not_voluntary & (age >= 150), one),
+        (P.DISBURSE_EDGE, with_ & (cases.amount >= 1e6) & (age >= 200), one),
+        (P.DECISION_UNRECORDED, age >= 120, one),
     ):
         plant_some(code, eligible, count)
 

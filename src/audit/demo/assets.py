@@ -38,7 +38,7 @@ _MOVABLE_VALUE = np.array([[6e8, 0.6], [1.5e9, 0.8], [3e9, 1.0], [3e8, 0.7]])   
 MIN_OWN_LEVEL = 7  # a (district, type) group with fewer assets is priced at the province level
 
 (A_NONE, A_CONTRACT, A_HELD, A_REDUCTION, A_CUT, A_REPEAT, A_EXPIRED, A_DROP, A_COMPARABLE,
- A_NOCOMP) = range(10)
+ A_NOCOMP, A_REVAL_OK) = range(11)
 # code -> (rule, entity, round, note): the entity is the asset, or its auction round ``round``.
 ASSET_RULES = {
     A_CONTRACT: ("DL-AUCTION-CONTRACT", "asset", 0, "first auction contract 15-40 days after the valuation"),
@@ -51,8 +51,13 @@ ASSET_RULES = {
     A_COMPARABLE: ("VA-COMPARABLE", "asset", 0, "value per m2 far from comparable assets"),
     A_NOCOMP: ("AU-NO-COMPETITION", "auction", 1, "sold to the only bidder at the starting price"),
 }
+# Near misses: code -> (rule that must stay silent, entity, round, note).
+NEAR_RULES = {
+    A_REVAL_OK: ("VA-REVALUATION-DROP", "asset", 0,
+                 "revaluation after two failed rounds, within the legal price reductions"),
+}
 # Failed rounds each planted chain needs, and whether it must be land or a building.
-_FAILED = {A_REDUCTION: 1, A_CUT: 1, A_EXPIRED: 1, A_REPEAT: 3}
+_FAILED = {A_REDUCTION: 1, A_CUT: 1, A_EXPIRED: 1, A_REPEAT: 3, A_REVAL_OK: 2}
 RATE = 0.025
 
 
@@ -77,6 +82,7 @@ class Chains:
     r_start: np.ndarray
     r_sold: np.ndarray
     r_reduction: np.ndarray
+    r_scheduled: np.ndarray      # contract signed, auction planned after the as-of date
     sale: tuple[np.ndarray, ...] = ()
 
 
@@ -92,10 +98,12 @@ def _choose_plants(ctx: Ctx, unit: np.ndarray, kind: np.ndarray, old: np.ndarray
     plant = np.zeros(len(unit), "int8")
     count = max(3, round(RATE * len(unit)))
     immovable = np.isin(kind, IMMOVABLE)
-    for code in ASSET_RULES:
+    for code in (*ASSET_RULES, *NEAR_RULES):
         eligible = old & (plant == A_NONE) & (unit > 0)
         if code == A_COMPARABLE:
             eligible &= immovable
+        if code == A_REVAL_OK:  # priced per asset, not per m²: VA-COMPARABLE stays out of it
+            eligible &= ~immovable
         # One draw per unit first, then more, so every unit gets its share.
         per_unit = max(1, -(-count // max(1, len(np.unique(unit[eligible])))))
         chosen = pick(ctx, eligible, unit, per_unit)
@@ -122,8 +130,8 @@ def plan_chains(ctx: Ctx, cases: Cases, plan: Plan, cap: np.ndarray) -> Chains:
     for code, f in _FAILED.items():
         failed[plant == code] = f
     failed[np.isin(plant, (A_CONTRACT, A_HELD, A_DROP, A_NOCOMP))] = 0
-    reval = ((rng.random(n) < 0.08) & (plant == A_NONE)) | (plant == A_DROP)
-    v2 = np.where(reval, v1 + ctx.ints(2, 4, n), NEVER)
+    reval = ((rng.random(n) < 0.08) & (plant == A_NONE)) | np.isin(plant, (A_DROP, A_REVAL_OK))
+    v2 = np.where(reval, v1 + ctx.ints(2, 4, n), NEVER)  # (A_REVAL_OK: set after the failed rounds)
     immovable = np.isin(kind, IMMOVABLE)
 
     # Rounds, one loop step per round number (at most four).
@@ -143,7 +151,8 @@ def plan_chains(ctx: Ctx, cases: Cases, plan: Plan, cap: np.ndarray) -> Chains:
         at = r_pos == r
         a = r_asset[at]
         if r == 0:
-            first = np.where(reval[a], v2[a] + ctx.ints(1, 5, len(a)), v1[a] + ctx.ints(1, 8, len(a)))
+            early = reval[a] & (plant[a] != A_REVAL_OK)
+            first = np.where(early, v2[a] + ctx.ints(1, 5, len(a)), v1[a] + ctx.ints(1, 8, len(a)))
             late = pl[at] == A_CONTRACT
             first[late] = v1[a][late] + ctx.ints(15, 40, int(late.sum()))
             contract[at] = first
@@ -151,6 +160,11 @@ def plan_chains(ctx: Ctx, cases: Cases, plan: Plan, cap: np.ndarray) -> Chains:
             gap = np.where(pl[at] == A_REPEAT, ctx.ints(1, 3, len(a)), ctx.ints(1, 5, len(a)))
             gap = np.where(pl[at] == A_EXPIRED, ctx.ints(200, 260, len(a)), gap)
             contract[at] = prev_reduction[a] + gap
+            # A_REVAL_OK: revalued after the second failure; the last round rests on it.
+            rv = pl[at] == A_REVAL_OK
+            if r == 2 and rv.any():
+                v2[a[rv]] = prev_reduction[a[rv]] + ctx.ints(1, 3, int(rv.sum()))
+                contract[np.flatnonzero(at)[rv]] = v2[a[rv]] + ctx.ints(1, 5, int(rv.sum()))
         held = contract[at] + ctx.ints(10, hold_max[at], len(a))
         late = pl[at] == A_HELD
         held[late] = contract[at][late] + limit[at][late] + ctx.ints(5, 30, int(late.sum()))
@@ -162,12 +176,12 @@ def plan_chains(ctx: Ctx, cases: Cases, plan: Plan, cap: np.ndarray) -> Chains:
         reduction[at] = red
         prev_reduction[a] = red
 
-    # Cut at the as-of date: a round contracted but not yet held is held (and sold) by then;
-    # rounds not yet contracted are not in the records.
-    pending = (contract < end) & (auction > end)
-    auction[pending] = ctx.ints(contract[pending] + 1, end, int(pending.sum()))
-    sold[pending], reduction[pending] = True, NEVER
-    keep = ~((contract >= end) & (auction > end))
+    # Cut at the as-of date: a round contracted but not yet held is ``scheduled`` (its
+    # auction_date the planned day, inside the deadline); rounds not yet contracted are not
+    # in the records.
+    scheduled = (contract <= end) & (auction > end)
+    sold[scheduled], reduction[scheduled] = False, NEVER
+    keep = contract <= end
 
     chains = Chains(case=case, kind=kind, district=ctx.ints(0, DISTRICTS_PER_UNIT - 1, n),
                     area=np.full(n, np.nan), seizure=seizure, plant=plant,
@@ -176,7 +190,7 @@ def plan_chains(ctx: Ctx, cases: Cases, plan: Plan, cap: np.ndarray) -> Chains:
                     v_reval=np.r_[np.zeros(n, bool), np.ones(int(reval.sum()), bool)],
                     r_asset=r_asset[keep], r_round=r_pos[keep] + 1, r_contract=contract[keep],
                     r_auction=auction[keep], r_start=np.zeros(int(keep.sum()), "int64"),
-                    r_sold=sold[keep], r_reduction=reduction[keep])
+                    r_sold=sold[keep], r_reduction=reduction[keep], r_scheduled=scheduled[keep])
     _values(ctx, cases, chains, reval, cap)
     _sale(ctx, cases, plan, chains)
     return chains
@@ -207,15 +221,18 @@ def _values(ctx: Ctx, cases: Cases, ch: Chains, reval: np.ndarray, cap: np.ndarr
     v1 = np.where(imm, _PRICE_M2[k] * level * np.nan_to_num(ch.area) * noise, movable)
     v1 = np.maximum(np.round(v1, -6), 1e7).astype("int64")
     factor = np.where(ch.plant == A_DROP, rng.uniform(0.62, 0.75, n), rng.uniform(0.92, 1.08, n))
+    # After two failed rounds, revalued at the legally reduced price or a little under it.
+    factor = np.where(ch.plant == A_REVAL_OK, 0.81 * rng.uniform(0.86, 1.0, n), factor)
     v2 = np.round(v1 * factor, -6).astype("int64")
     ch.v_value = np.r_[v1, v2[reval]]
     latest = np.where(reval, v2, v1)
+    first_price = np.where(reval & (ch.plant != A_REVAL_OK), v2, v1)  # what round 1 rests on
     due = np.minimum(latest * rng.uniform(0.2, 0.45, n), cap[unit])
     cases.amount[ch.case] = (due // 1000 * 1000).astype("int64")
 
     # Starting prices: the latest valuation, then cut 3-10% after each failed round
     # (15-30% for AU-PRICE-CUT), rounded up to 1,000 VND so a lawful cut never exceeds 10%.
-    price = latest[ch.r_asset].astype("float64")
+    price = first_price[ch.r_asset].astype("float64")
     start = np.zeros(len(ch.r_asset), "int64")
     for r in range(1, int(ch.r_round.max(initial=1)) + 1):
         at = ch.r_round == r
@@ -226,6 +243,9 @@ def _values(ctx: Ctx, cases: Cases, ch: Chains, reval: np.ndarray, cap: np.ndarr
             prev_at = ch.r_round == r - 1
             prev[ch.r_asset[prev_at]] = start[prev_at]
             price[at] = np.ceil(prev[a] * (1 - cut) / 1000) * 1000
+            # a round after a revaluation starts at the new value (no reduction of the old price)
+            rv = (ch.plant[a] == A_REVAL_OK) & (r == 3)
+            price[np.flatnonzero(at)[rv]] = v2[a[rv]]
         start[at] = price[at].astype("int64")
     ch.r_start = start
 

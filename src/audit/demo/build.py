@@ -9,12 +9,71 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import anomalies, assets, frames, life, market, names, quality, staff, stats, timeline, truth
-from ._base import NEVER, Ctx, day
-from .cases import VOLUNTARY, Cases, amount_caps, case_counts, draw_cases
+from . import (
+    anomalies,
+    assets,
+    complaints,
+    frames,
+    life,
+    market,
+    names,
+    plants,
+    quality,
+    staff,
+    stats,
+    timeline,
+    truth,
+)
+from ._base import NEVER, Ctx, day, pick, take
+from .cases import VOLUNTARY, WITHOUT, Cases, amount_caps, case_counts, draw_cases
 
 TABLE_ORDER = ("units", "executors", "cases", "events", "verifications", "assets", "valuations",
-               "auctions", "bids", "reported_stats", "truth")
+               "auctions", "bids", "complaints", "reported_stats", "truth")
+HUGE_PER_UNIT = 2        # cases of tens of thousands of billions VND, closed before the as-of date
+UNRECORDED_AUCTIONS = 0.04   # asset chains whose auctions rows are missing (events kept)
+UNRECORDED_VALUATIONS = 0.02  # asset chains whose valuations rows are missing (events kept)
+
+
+def _huge_amounts(ctx: Ctx, cases: Cases, plan: timeline.Plan, plant: np.ndarray) -> None:
+    """Give a few cases amounts of tens of thousands of billions of VND (64-bit money):
+    courses without conditions that were returned or terminated well before the as-of
+    date, so they weigh on no open caseload."""
+    closed = np.isin(plan.close_type, (timeline.RETURNED, timeline.TERMINATED)) & (
+        plan.close_target <= ctx.end - 30) & (plan.switch == NEVER)
+    eligible = (plan.kind1 == WITHOUT) & closed & (plant == plants.NONE) & ~cases.asset
+    chosen = pick(ctx, eligible, cases.unit, HUGE_PER_UNIT)
+    cases.amount[chosen] = ctx.ints(1_000, 90_000, len(chosen)) * 1_000_000_000
+
+
+def _unrecord(ctx: Ctx, out: dict[str, pd.DataFrame], chains: assets.Chains, ids: pa.Array,
+              unit_of_case: np.ndarray, unit_list: list[str], spared: set[str]) -> pd.DataFrame:
+    """Drop the auctions rows (and their bids) of some normal asset chains, and the
+    valuations rows of others, keeping their events: the log is then the only record that
+    the contract was signed and the asset valued in time. Returns the near-miss truth."""
+    asset_ids = ("TS-" + pd.Series(take(ids, chains.case).to_numpy(zero_copy_only=False))).to_numpy()
+    normal = (chains.plant == assets.A_NONE) & (chains.seizure <= ctx.end)
+    in_ring = out["auctions"]["auction_id"].isin(spared)
+    spoilt = set(out["auctions"].loc[in_ring, "asset_id"])
+    normal &= ~np.isin(asset_ids, list(spoilt))
+    u = ctx.rng.random(len(chains.case))
+    no_auctions = set(asset_ids[normal & (u < UNRECORDED_AUCTIONS)])
+    no_auctions &= set(out["auctions"]["asset_id"])
+    no_valuations = set(asset_ids[normal & (u >= UNRECORDED_AUCTIONS)
+                                  & (u < UNRECORDED_AUCTIONS + UNRECORDED_VALUATIONS)])
+    dropped = out["auctions"].loc[out["auctions"]["asset_id"].isin(no_auctions), "auction_id"]
+    out["auctions"] = out["auctions"].loc[~out["auctions"]["asset_id"].isin(no_auctions)].reset_index(drop=True)
+    out["bids"] = out["bids"].loc[~out["bids"]["auction_id"].isin(set(dropped))].reset_index(drop=True)
+    out["valuations"] = out["valuations"].loc[~out["valuations"]["asset_id"].isin(no_valuations)].reset_index(
+        drop=True)
+    rows = []
+    case_of = dict(zip(asset_ids, take(ids, chains.case).to_numpy(zero_copy_only=False), strict=True))
+    unit_of = dict(zip(asset_ids, np.array(unit_list, dtype=object)[unit_of_case[chains.case]], strict=True))
+    for gone, what in ((no_auctions, "auctions rows missing, auction_contract event on time"),
+                       (no_valuations, "valuations rows missing, valuation event on record")):
+        rows += [{"rule_id": "DL-AUCTION-CONTRACT", "entity_type": "asset", "entity_id": a, "unit_id": unit_of[a],
+                  "case_id": case_of[a], "note": what, "expect": "none"} for a in sorted(gone)]
+    return pd.DataFrame(rows, columns=["rule_id", "entity_type", "entity_id", "unit_id", "case_id", "note",
+                                       "expect"])
 
 
 def _state_at_end(ctx: Ctx, cases: Cases, plan: timeline.Plan, closed_on: np.ndarray, ev: dict[str, np.ndarray]
@@ -52,9 +111,13 @@ def build(units: int, cases_per_unit: int, seed: int, start: dt.date, end: dt.da
     cases = draw_cases(ctx, counts, plant_units["share"], cap)
     plant, sept_year, spike = anomalies.choose_cases(ctx, cases, per_unit, plant_units)
     plan = timeline.compute(ctx, cases, plant, sept_year, spike)
+    _huge_amounts(ctx, cases, plan, plant)
     chains = assets.plan_chains(ctx, cases, plan, cap)
     hist, closed_on = life.history(ctx, cases, plan, plant)
     assets.chain_events(hist, chains, len(chains.case))
+    # Complaints by the parties (not actions of the executor), with their events.
+    cmp = complaints.draw(ctx, cases, closed_on, (plant == plants.NONE) & ~spike)
+    hist.event(cmp.case, cmp.received, life.ET["complaint"])
     mk = market.build_market(ctx, chains, cases.unit, len(unit_list), plant_units)
 
     # What the records show on the as-of date.
@@ -65,6 +128,7 @@ def build(units: int, cases_per_unit: int, seed: int, start: dt.date, end: dt.da
     del hist
     status, condition, closed = _state_at_end(ctx, cases, plan, closed_on, ev)
     decision = np.where(plan.decision <= ctx.end, plan.decision, NEVER)
+    decision[plant == plants.DECISION_UNRECORDED] = NEVER  # the column is empty; the event is there
 
     # Executors: even shares of every kind of case (see staff.py).
     col = ev["etype"] == life.ET["collection"]
@@ -86,6 +150,10 @@ def build(units: int, cases_per_unit: int, seed: int, start: dt.date, end: dt.da
     del ev
     out["verifications"] = frames.verifications_frame(ctx, v, cases, ids)
     out.update(af)
+    out["complaints"] = complaints.complaints_frame(cmp, ids)
+    ring_truth = market.resolve_rounds(mk.truth, out["auctions"]["auction_id"].to_numpy(dtype=object))
+    ring_auctions = set(ring_truth.loc[ring_truth["entity_type"] == "auction", "entity_id"])
+    unrecorded = _unrecord(ctx, out, chains, ids, cases.unit, unit_list, ring_auctions)
 
     # The bad rows of the data-quality plants are received two days before the as-of date; a
     # statistical year that ends after them is not reported, so whatever validation does with
@@ -97,10 +165,12 @@ def build(units: int, cases_per_unit: int, seed: int, start: dt.date, end: dt.da
 
     truth_parts = [
         truth.case_plants(plant, ids, cases.unit, unit_list),
-        truth.backlog(out["cases"], ctx.end),
+        truth.backlog(out["cases"], out["events"], ctx.end),
         truth.asset_plants(chains, ids, cases.unit, unit_list),
-        truth.units_and_firms(mk.truth, wl, plant_units, unit_list, executors, first_exec, out),
+        truth.units_and_firms(ring_truth, wl, plant_units, unit_list, executors, first_exec, out),
         truth.reported(rc),
+        complaints.truth(cmp, ids, unit_list, cases.unit),
+        unrecorded,
     ]
     truth_parts.append(quality.plant_quality(out, unit_list[1:], dq_day, names.PROVINCE_ID))
     out["truth"] = truth.assemble(truth_parts)

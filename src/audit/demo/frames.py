@@ -144,14 +144,17 @@ def asset_frames(ch: Chains, mk: Market, ids: pa.Array, unit_of_case: np.ndarray
         "value": money(ch.v_value), "revaluation": flags(ch.v_reval),
     }).loc[vshown].sort_values(["asset_id", "valuation_date"], kind="stable")
     sold = mk.winning >= 0
+    outcome = np.where(sold, "sold", np.where(ch.r_scheduled, "scheduled", "failed"))
+    registered = pd.array(mk.registered, dtype="Int64")
+    registered[ch.r_scheduled] = pd.NA  # not yet known before the auction
     auctions = pd.DataFrame({
         "auction_id": str_series(auction_id), "asset_id": str_series(take(asset_id, ch.r_asset)),
         "round": pd.array(ch.r_round, dtype="Int64"), "contract_date": to_datetime(ch.r_contract),
         "auctioneer_id": pd.Series(firm_ids("AUC", mk.auctioneer, int(mk.auctioneer.max(initial=0)) + 1),
                                    dtype="str"),
         "auction_date": to_datetime(ch.r_auction),
-        "starting_price": money(ch.r_start), "outcome": pd.Series(np.where(sold, "sold", "failed"), dtype="str"),
-        "registered_bidders": pd.array(mk.registered, dtype="Int64"),
+        "starting_price": money(ch.r_start), "outcome": pd.Series(outcome, dtype="str"),
+        "registered_bidders": registered,
         "winning_price": money(np.maximum(mk.winning, 0), ~sold),
         "winner_id": str_series(take(bidder_ids(np.maximum(mk.winner, 0)), np.where(sold, np.arange(len(sold)), -1))),
     })

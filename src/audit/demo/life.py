@@ -93,6 +93,8 @@ def _collections(ctx: Ctx, h: History, case: np.ndarray, start: np.ndarray, stop
     pl = plant[c]
     late = last & (pl == P.DISBURSE_LATE)
     paid[late] = day[late] + ctx.ints(12, 40, int(late.sum()))
+    edge = last & (pl == P.DISBURSE_EDGE)
+    paid[edge] = day[edge] + 10  # the deadline day itself
     part = last & (pl == P.DISBURSE_PARTIAL)
     first = amount[part] * ctx.rng.uniform(0.3, 0.7, int(part.sum())) // 1000 * 1000
     h.event(c[part], paid[part], ET["disbursement"], first)
@@ -238,10 +240,4 @@ def history(ctx: Ctx, cases: Cases, plan: Plan, plant: np.ndarray) -> tuple[Hist
     _with_courses(ctx, h, cases, plan, plant, closed_on)
     _without_courses(ctx, h, plan, plant, closed_on)
 
-    # Complaints by the parties (not actions of the executor).
-    cp = every[(rng.random(n) < 0.03) & (plant == P.NONE)]
-    last = np.minimum(np.minimum(closed_on[cp], ctx.end + 1) - 1, NEVER)
-    ok = last > cases.received[cp] + 5
-    cp = cp[ok]
-    h.event(cp, ctx.ints(cases.received[cp] + 5, last[ok], len(cp)), ET["complaint"])
     return h, closed_on

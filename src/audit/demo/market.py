@@ -10,8 +10,9 @@ price with bids spread between (AU-SCREENS, AU-RING).
 Planted here: one valuer and one auction organisation that take 70% of a
 unit's work, an auction organisation whose auctions end barely above the
 starting price with bids bunched together (AU-SCREENS), and bidding rings of
-four that take turns winning about 20 auctions across units at under 1% above
-the starting price (AU-RING).
+two to six members that take turns winning 10–16 auctions at under 1% above
+the starting price (AU-RING): most across units, every third within one unit.
+The truth lists each ring member and each auction a ring bid in.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .assets import A_NOCOMP, A_NONE, Chains
 
 VALUERS_PER_UNIT, AUCTIONEERS_PER_UNIT = 5, 4
 CONCENTRATED_SHARE = 0.7
-RING_SIZE = 4
+RING_SIZES = (2, 3, 4, 5, 6)
 NORMAL, NO_COMPETITION, SCREENED, RING = range(4)
 
 
@@ -116,10 +117,14 @@ def build_market(ctx: Ctx, ch: Chains, unit_of_case: np.ndarray, n_units: int,
     free = [c for c in np.argsort(-busy, kind="stable") if firm_ids("AUC", np.array([c]), n_auct)[0] not in taken]
     screened = np.array(free[: max(1, regional // 100)], "int64")
     mode = np.where(sold, NORMAL, -1)
+    r_unit_all = r_unit
     mode[sold & (ch.plant[ch.r_asset] == A_NOCOMP)] = NO_COMPETITION
     mode[sold & (mode == NORMAL) & np.isin(auct, screened)] = SCREENED
-    ring_rounds, ring_of = _rings(ctx, mode, r_unit, auct, ch, regional)
+    ring_rounds, ring_of, sizes = _rings(ctx, mode, r_unit, auct, ch, regional)
     mode[ring_rounds] = RING
+    ring_size = np.zeros(m, "int64")
+    ring_size[ring_rounds] = sizes[ring_of[ring_rounds]]
+    first_member = np.r_[0, np.cumsum(sizes)[:-1]]
 
     registered = np.where(sold, 0, (rng.random(m) < 0.4).astype("int64"))
     n_bids = np.zeros(m, "int64")
@@ -127,7 +132,7 @@ def build_market(ctx: Ctx, ch: Chains, unit_of_case: np.ndarray, n_units: int,
                                        p=[0.25, 0.25, 0.2, 0.15, 0.1, 0.05])
     n_bids[mode == SCREENED] = rng.integers(2, 6, int((mode == SCREENED).sum()))
     n_bids[mode == NO_COMPETITION] = 1
-    n_bids[mode == RING] = RING_SIZE
+    n_bids[mode == RING] = ring_size[mode == RING]
     registered = np.where(sold, n_bids, registered)
 
     b_round, pos = expand(n_bids)
@@ -135,12 +140,13 @@ def build_market(ctx: Ctx, ch: Chains, unit_of_case: np.ndarray, n_units: int,
     base = rng.integers(0, pool, m)
     stride = rng.integers(1, pool, m)
     bidder = (base[b_round] + pos * stride[b_round]) % pool
-    # Ring members take turns: the k-th auction of a ring goes to member k mod 4.
+    # Ring members take turns: the k-th auction of a ring goes to member k mod its size.
     ring_rank = np.zeros(m, "int64")
     for r in np.unique(ring_of[ring_rounds]):
         mine = ring_rounds[ring_of[ring_rounds] == r]
         ring_rank[mine] = np.arange(len(mine))
-    ring_member = pool + ring_of[b_round] * RING_SIZE + (pos + ring_rank[b_round]) % RING_SIZE
+    size_b = np.maximum(ring_size[b_round], 1)
+    ring_member = pool + first_member[ring_of[b_round]] + (pos + ring_rank[b_round]) % size_b
     bidder = np.where(mode[b_round] == RING, ring_member, bidder)
 
     # Premium of the winner over the starting price, and where the others' bids fall within it.
@@ -160,11 +166,18 @@ def build_market(ctx: Ctx, ch: Chains, unit_of_case: np.ndarray, n_units: int,
     winner = np.full(m, -1, "int64")
     winner[b_round[pos == 0]] = bidder[pos == 0]
 
+    round_ids = _round_ids(ch)
     for r in np.unique(ring_of[ring_rounds]):
-        count = int((ring_of[ring_rounds] == r).sum())
-        for b in pool + r * RING_SIZE + np.arange(RING_SIZE):
+        mine = ring_rounds[ring_of[ring_rounds] == r]
+        size = int(sizes[r])
+        spread = len(np.unique(r_unit_all[mine]))
+        where = f"{spread} units" if spread > 1 else "one unit"
+        for b in pool + first_member[r] + np.arange(size):
             truth.append({"rule_id": "AU-RING", "entity_type": "bidder", "entity_id": bidder_id(int(b)),
-                          "unit_code": 0, "note": f"ring of {RING_SIZE} bidders, {count} auctions together"})
+                          "unit_code": 0, "note": f"ring of {size} bidders, {len(mine)} auctions in {where}"})
+        for i in mine:
+            truth.append({"rule_id": "AU-RING", "entity_type": "auction", "entity_id": round_ids[i],
+                          "unit_code": int(r_unit_all[i]), "note": f"auction of a ring of {size} bidders"})
     for c in screened:
         truth.append({"rule_id": "AU-SCREENS", "entity_type": "auctioneer",
                       "entity_id": firm_ids("AUC", np.array([c]), n_auct)[0], "unit_code": 0,
@@ -178,25 +191,50 @@ def bidder_id(code: int) -> str:
     return f"NDG{code:07d}"
 
 
+def _round_ids(ch: Chains) -> list[str]:
+    """Placeholder ids of the rounds (``@`` and the round's index), made into auction ids
+    once the case ids are known (:func:`resolve_rounds`)."""
+    return [f"@{i}" for i in range(len(ch.r_asset))]
+
+
+def resolve_rounds(truth: pd.DataFrame, auction_ids: np.ndarray) -> pd.DataFrame:
+    """The truth with placeholder round ids replaced by the auction ids."""
+    placeholder = truth["entity_id"].astype("str").str.startswith("@")
+    index = truth.loc[placeholder, "entity_id"].str[1:].astype("int64").to_numpy()
+    out = truth.copy()
+    out.loc[placeholder, "entity_id"] = auction_ids[index]
+    return out
+
+
 def _rings(ctx: Ctx, mode: np.ndarray, r_unit: np.ndarray, auct: np.ndarray, ch: Chains, regional: int
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Rounds taken over by rings: about twenty each, spread over units and evenly over
-    auction organisations (so no organisation's screens move much)."""
-    n_rings = max(1, regional // 60)
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rounds taken over by rings, the ring of each round, and each ring's size.
+
+    Rings have two to six members and 10–16 auctions each. Most spread over units and
+    evenly over auction organisations (so no organisation's screens move much); every
+    third ring stays within one unit, the one with the most free rounds.
+    """
+    n_rings = max(3, regional // 15)
+    sizes = np.array([RING_SIZES[i % len(RING_SIZES)] for i in range(n_rings)], "int64")
     cand = (mode == NORMAL) & (ch.plant[ch.r_asset] == A_NONE)
-    per_ring = int(min(20, max(6, cand.sum() // (10 * n_rings))))
-    need = per_ring * n_rings
-    # One round per unit first; among those, the same number per organisation.
-    per_unit = pick(ctx, cand, r_unit, 1)
-    spread = np.zeros(len(mode), bool)
-    spread[per_unit] = True
-    quota = -(-need // max(1, len(np.unique(auct[cand]))))
-    chosen = pick(ctx, spread, auct, quota)
-    if len(chosen) < need:
-        rest = cand.copy()
-        rest[chosen] = False
-        chosen = np.r_[chosen, ctx.rng.permutation(np.flatnonzero(rest))[: need - len(chosen)]]
-    chosen = ctx.rng.permutation(chosen)[:need]
-    ring_of = np.zeros(len(mode), "int64")
-    ring_of[chosen] = np.arange(len(chosen)) % n_rings
-    return np.sort(chosen), ring_of
+    per_ring = int(min(16, max(10, cand.sum() // (8 * n_rings))))
+    ring_of = np.full(len(mode), -1, "int64")
+    for r in range(n_rings):
+        free = cand & (ring_of < 0)
+        if r % 3 == 2:  # within one unit
+            counts = np.bincount(r_unit[free], minlength=int(r_unit.max(initial=0)) + 1)
+            unit = int(np.argmax(counts))
+            chosen = ctx.rng.permutation(np.flatnonzero(free & (r_unit == unit)))[:per_ring]
+        else:
+            spread = pick(ctx, free, r_unit, 1)
+            pool = np.zeros(len(mode), bool)
+            pool[spread] = True
+            chosen = pick(ctx, pool, auct, -(-per_ring // max(1, len(np.unique(auct[free])))))
+            if len(chosen) < per_ring:
+                rest = free.copy()
+                rest[chosen] = False
+                chosen = np.r_[chosen, ctx.rng.permutation(np.flatnonzero(rest))[: per_ring - len(chosen)]]
+            chosen = ctx.rng.permutation(chosen)[:per_ring]
+        ring_of[chosen] = r
+    rounds = np.flatnonzero(ring_of >= 0)
+    return rounds, np.maximum(ring_of, 0), sizes

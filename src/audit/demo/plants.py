@@ -27,6 +27,12 @@ NO_VERIFICATION = 16   # MC-NO-VERIFICATION: classified before the first verific
 PERIOD_END = 17        # MC-PERIOD-END: with → without in September, last verification 35..80 days before
 MODEL = 18             # MC-MODEL: recent, part paid, no asset flags, assets worth more than the debt
 SPIKE = 19             # the MC-PERIOD-END unit's September wave (unit-level finding only)
+# Near misses: a course on the very edge of a rule, which must NOT be reported.
+DECISION_EDGE = 20     # DL-DECISION: decision on the fifth working day after receipt
+NOTIFY_EDGE = 21       # DL-NOTIFY: first notification on the third working day after the decision
+VERIFY_EDGE = 22       # DL-VERIFY-FIRST: first verification on the twentieth day after notification
+DISBURSE_EDGE = 23     # DI-LATE: the last collection paid out on the tenth day
+DECISION_UNRECORDED = 24  # the decision_date column is empty; the decision event is on time
 
 # Verification patterns: what a verification's flags, value and outcome say.
 CLEAN = 0          # nothing found: no flag, no value, without conditions
@@ -54,4 +60,13 @@ NOTE_OF = {
     NO_VERIFICATION: "classified without conditions before any verification",
     PERIOD_END: "classified without conditions in September, no verification in the 30 days before",
     MODEL: "without conditions, but part paid and verified assets exceed the debt",
+}
+# Near misses: code -> (rule that must stay silent, note).
+NEAR_OF = {
+    PRISON_OK: ("DL-REVERIFY", "long prison term, latest verification 8 months old (limit 12)"),
+    DECISION_EDGE: ("DL-DECISION", "decision on the fifth working day (the deadline day)"),
+    NOTIFY_EDGE: ("DL-NOTIFY", "notified on the third working day (the deadline day)"),
+    VERIFY_EDGE: ("DL-VERIFY-FIRST", "verified on the twentieth day after notification (the deadline day)"),
+    DISBURSE_EDGE: ("DI-LATE", "collection paid out on the tenth day (the deadline day)"),
+    DECISION_UNRECORDED: ("DL-DECISION", "decision_date empty, the decision event on time"),
 }

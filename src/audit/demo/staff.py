@@ -1,11 +1,14 @@
 """Who handles which case: executors get even shares of every kind of case.
 
-Within a unit, cases are dealt to executors group by group (stalled, open,
-closed), largest amount first, each to whoever holds least money among those
-not yet over their share of cases: open cases, money owed and stalled shares
-come out level (WL-CASELOAD, WL-STALLED-SHARE). Planted: an executor who is then
-given another ``2/(n+2)`` of every colleague's open cases — three times the
-median — and an executor who holds all the extra stalled cases.
+Within a unit, cases are dealt to executors group by group (open, closed),
+largest amount first, each to whoever holds least money among those not yet
+over their share of cases: open cases and money owed come out level
+(WL-CASELOAD). Stalled cases fall to executors by chance (uniformly at random
+within the unit), so stalled shares vary as chance makes them: the true
+negatives of WL-STALLED-SHARE, whose false discovery rate is controlled.
+Planted: an executor who is then given another ``2/(n+2)`` of every colleague's
+open cases — three times the median — and an executor who holds all the extra
+stalled cases.
 """
 
 from __future__ import annotations
@@ -60,9 +63,12 @@ def assign(ctx: Ctx, unit: np.ndarray, is_open: np.ndarray, plant: np.ndarray, m
     pos = np.zeros(len(unit), "int64")
     extra = plant == P.STALLED_EXTRA  # all to the first executor of the unit
     np.add.at(load, (unit[extra], 0), money[extra])
-    # Stalled cases exactly STALLED_PER_EXECUTOR each, then open cases, then closed ones.
-    for group, slack in ((plant == P.STALLED, 1.0), (is_open & ~extra & (plant != P.STALLED), 1.15),
-                         (~is_open & ~extra, 1.15)):
+    # Stalled cases by chance, then open cases, then closed ones dealt evenly.
+    st = np.flatnonzero(plant == P.STALLED)
+    # (their money is left out of the dealing: an executor dealt more of them by chance is not
+    # then dealt fewer other cases, which would make the chance excess a real one)
+    pos[st] = np.floor(ctx.rng.random(len(st)) * per_unit[unit[st]]).astype("int64")
+    for group, slack in ((is_open & ~extra & (plant != P.STALLED), 1.15), (~is_open & ~extra, 1.15)):
         idx = np.flatnonzero(group)
         pos[idx] = deal(ctx, unit[idx], money[idx], per_unit, load, count, slack)
         count[:] = 0  # the count limit holds within a group

@@ -1,4 +1,4 @@
-"""The six THADS metrics recomputed from case records (RULES.md, "Recomputed metrics"),
+"""The six THADS metrics recomputed from case records (docs/rules.md, "Recomputed metrics"),
 and the reported statistics of the demo units.
 
 For period P = [period_start, period_end]:

@@ -1,7 +1,7 @@
 """The key dates of every case: decision, notification, verification, classification,
 and how and when it leaves the books.
 
-Normal dates sit well inside every legal deadline (RULES.md): the decision
+Normal dates sit well inside every legal deadline (docs/rules.md): the decision
 0–4 working days after receipt (limit 5), the first notification 0–2 working
 days after the decision (limit 3), the first verification 11–20 days after the
 notification (limit: 10-day voluntary period + 10 days). Planted cases (see
@@ -76,15 +76,17 @@ def _sept_oct(days: np.ndarray, ctx: Ctx) -> np.ndarray:
 def compute(ctx: Ctx, cases: Cases, plant: np.ndarray, sept_year: np.ndarray, spike: np.ndarray) -> Plan:
     """Every case's key dates, honouring its plant code."""
     n, end, rng = cases.n, ctx.end, ctx.rng
-    is_ = {code: plant == code for code in set(P.RULE_OF) | {P.PRISON_OK, P.SPIKE}}
+    is_ = {code: plant == code for code in set(P.RULE_OF) | set(P.NEAR_OF) | {P.SPIKE}}
     received = cases.received
 
     dec_wd = ctx.ints(0, 4, n)
     dec_wd[is_[P.DECISION_LATE]] = ctx.ints(6, 20, int(is_[P.DECISION_LATE].sum()))
+    dec_wd[is_[P.DECISION_EDGE]] = 5
     decided = ctx.add_working_days(received, dec_wd)
     decided[is_[P.DECISION_MISSING]] = NEVER
     not_wd = ctx.ints(0, 2, n)
     not_wd[is_[P.NOTIFY_LATE]] = ctx.ints(4, 15, int(is_[P.NOTIFY_LATE].sum()))
+    not_wd[is_[P.NOTIFY_EDGE]] = 3
     notified = ctx.add_working_days(decided, not_wd)
 
     vol = cases.latent == VOLUNTARY
@@ -92,6 +94,7 @@ def compute(ctx: Ctx, cases: Cases, plant: np.ndarray, sept_year: np.ndarray, sp
     verified = np.where(notified < NEVER, notified + ctx.ints(11, 20, n), NEVER)
     late = is_[P.VERIFY_LATE]
     verified[late] = notified[late] + ctx.ints(25, 70, int(late.sum()))
+    verified[is_[P.VERIFY_EDGE]] = notified[is_[P.VERIFY_EDGE]] + 20
     verified[vol | is_[P.VERIFY_MISSING]] = NEVER
     classified = np.where(verified < NEVER, verified + ctx.ints(1, 5, n), NEVER)
     nv = is_[P.NO_VERIFICATION]
@@ -150,7 +153,7 @@ def compute(ctx: Ctx, cases: Cases, plant: np.ndarray, sept_year: np.ndarray, sp
     pp = np.flatnonzero(is_[P.POSTPONE])
     ep_kind[pp], ep_end[pp] = POSTPONED, NEVER
     ep_start[pp] = end - ctx.ints(100, np.clip(end - classified[pp] - 10, 100, 300), len(pp))
-    dl = np.flatnonzero(is_[P.DISBURSE_LATE] | is_[P.DISBURSE_PARTIAL])
+    dl = np.flatnonzero(is_[P.DISBURSE_LATE] | is_[P.DISBURSE_PARTIAL] | is_[P.DISBURSE_EDGE])
     close_type[dl] = COMPLETED
     close_target[dl] = ctx.ints(classified[dl] + 60, end - 45, len(dl))
     held = np.full(n, NEVER, "int64")

@@ -12,7 +12,7 @@ from ..contract import TABLES
 SQL_TYPES = {"str": "VARCHAR", "date": "DATE", "money": "BIGINT", "int": "INTEGER", "float": "DOUBLE",
              "bool": "BOOLEAN"}
 TRUTH_TYPES = {"rule_id": "VARCHAR", "entity_type": "VARCHAR", "entity_id": "VARCHAR", "unit_id": "VARCHAR",
-               "case_id": "VARCHAR", "note": "VARCHAR"}
+               "case_id": "VARCHAR", "note": "VARCHAR", "expect": "VARCHAR", "kind": "VARCHAR"}
 
 
 def column_types(table: str, frame: pd.DataFrame) -> dict[str, str]:

@@ -201,7 +201,7 @@ def ring_groups(result: UnitAudit) -> list[tuple[list[str], pd.DataFrame]]:
     """The AU-RING groups: for each, its members and the pairs among them with how many
     auctions each pair bid in together (bidder_id_a, bidder_id_b, together)."""
     f = result.findings
-    flagged = sorted(f.loc[f["rule_id"] == "AU-RING", "entity_id"].dropna().unique())
+    flagged = sorted(f.loc[(f["rule_id"] == "AU-RING") & (f["entity_type"] == "bidder"), "entity_id"].dropna().unique())
     if not flagged:
         return []
     bids = _peers(result).bids

@@ -1,5 +1,9 @@
-"""Rules and detectors, one module per finding category, and their registry."""
+"""Rules and detectors, one module per finding category, and their registry.
 
-from .registry import Param, Rule, RuleContext, all_rules, get_rule, rule, run_rules
+Declaring a rule: :mod:`audit.rules.registry`. What a rule knows of the run:
+:mod:`audit.rules.context`. Running them: :mod:`audit.rules.run`.
+"""
 
-__all__ = ["Param", "Rule", "RuleContext", "all_rules", "get_rule", "rule", "run_rules"]
+from .registry import Param, Params, Rule, all_rules, get_rule, rule
+
+__all__ = ["Param", "Params", "Rule", "all_rules", "get_rule", "rule"]

@@ -8,7 +8,8 @@ import pandas as pd
 def concentration_hits(work: pd.DataFrame, provider: str, audited: pd.Index | list, *, min_share: float,
                        min_count: int) -> pd.DataFrame:
     """Units where one provider holds at least ``min_share`` of at least ``min_count`` jobs
-    while the province as a whole is not concentrated.
+    while the province as a whole is not concentrated (docs/rules.md: a threshold, not a
+    statistical test).
 
     ``work`` has one row per job with ``unit_id`` and the ``provider`` column, for the
     whole province; hits are returned for the ``audited`` units only. The

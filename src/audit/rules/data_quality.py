@@ -12,12 +12,13 @@ import re
 import pandas as pd
 
 from ..records import CaseRecords
-from .registry import RuleContext, rule
+from .context import RuleContext
+from .registry import Params, Text, rule
 
 _ENTITY_BY_TABLE = {
     "units": "unit", "executors": "executor", "cases": "case", "events": "case",
     "verifications": "case", "assets": "asset", "valuations": "asset", "auctions": "auction",
-    "bids": "auction", "reported_stats": "unit",
+    "bids": "auction", "complaints": "complaint", "reported_stats": "unit",
 }
 
 
@@ -38,6 +39,7 @@ _VI_REASONS = (
     (r"^is identical to row (\d+)$", r"trùng hoàn toàn với dòng \1"),
     (r"^matches no valid row of (\S+) \(row kept\)$", r"không khớp dòng hợp lệ nào của bảng \1 (dòng vẫn được kiểm tra)"),
     (r"^matches no valid row of (\S+)$", r"không khớp dòng hợp lệ nào của bảng \1"),
+    (r"^matches no row of (\S+) \(row kept\)$", r"không khớp dòng nào của bảng \1 (dòng vẫn được kiểm tra)"),
     (r"^is before the case's received_date (\S+)$", r"trước ngày thụ lý của việc (\1)"),
     (r"^is before (\S+) (\S+)$", r"trước \1 (\2)"),
 )
@@ -54,7 +56,7 @@ def reason_text(reason: str, lang: str) -> str:
 
 
 def _issues(rule_id: str):
-    def detect(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+    def detect(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
         i = records.issues.loc[records.issues["rule_id"] == rule_id]
         if i.empty:
             return pd.DataFrame()
@@ -73,6 +75,31 @@ def _issues(rule_id: str):
     return detect
 
 
-for _rid, _severity in (("DQ-SCHEMA", "medium"), ("DQ-DATE-ORDER", "low"), ("DQ-UNKNOWN-CODE", "medium"),
-                        ("DQ-ORPHAN", "medium"), ("DQ-DUPLICATE", "low")):
-    rule(_rid, kind="indicator", category="data_quality", severity=_severity, requires=())(_issues(_rid))
+_EVIDENCE: Text = ("Bảng {table}, dòng {row}, cột {column}: giá trị «{value}» — {reason}",
+                   "Table {table}, row {row}, column {column}: value «{value}» — {reason}")
+_BASIS: Text = ("Lỗi dữ liệu cần đơn vị rà soát, sửa; dòng lỗi vẫn được báo cáo, phần còn lại vẫn được kiểm tra.",
+                "A data error for the unit to check and correct; the row is reported and the rest is audited.")
+_DQ = {
+    "DQ-SCHEMA": ("medium", ("Dữ liệu sai định dạng hoặc thiếu", "Missing or malformed value"),
+                  ("Mỗi cột bắt buộc phải có giá trị đúng kiểu dữ liệu; số tiền là số nguyên 64 bit.",
+                   "Every required column must hold a value of the right type; money fits a 64-bit integer.")),
+    "DQ-DATE-ORDER": ("low", ("Ngày tháng không hợp lý", "Dates out of order"),
+                      ("Quyết định, kết thúc và mọi hoạt động không được trước ngày thụ lý; khiếu nại không được "
+                       "giải quyết trước ngày nhận.",
+                       "Decisions, closures and events cannot precede the receipt; a complaint cannot be resolved "
+                       "before it was received.")),
+    "DQ-UNKNOWN-CODE": ("medium", ("Mã không có trong danh mục", "Code outside the vocabulary"),
+                        ("Các cột mã hóa chỉ nhận giá trị trong danh mục của chuẩn dữ liệu.",
+                         "Coded columns accept only the contract's vocabulary.")),
+    "DQ-ORPHAN": ("medium", ("Dòng tham chiếu đến đối tượng không tồn tại", "Row pointing to a missing record"),
+                  ("Mỗi sự kiện, xác minh, tài sản, cuộc đấu giá, khiếu nại phải gắn với một việc, tài sản hoặc cuộc "
+                   "đấu giá có thật; sự kiện khiếu nại phải khớp bảng khiếu nại khi có bảng này.",
+                   "Every event, verification, asset, auction and complaint must point to an existing case, asset "
+                   "or auction; a complaint event must match the complaints table where there is one.")),
+    "DQ-DUPLICATE": ("low", ("Dữ liệu trùng lặp", "Duplicate record"),
+                     ("Mã định danh không được trùng; sự kiện không được ghi hai lần.",
+                      "Identifiers must be unique; events must not be recorded twice.")),
+}
+for _rid, (_severity, _title, _checked) in _DQ.items():
+    rule(_rid, kind="indicator", category="data_quality", severity=_severity, requires=(), title=_title,
+         checked=_checked, basis=_BASIS, evidence={"": _EVIDENCE})(_issues(_rid))

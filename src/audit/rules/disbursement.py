@@ -12,20 +12,38 @@ from __future__ import annotations
 import pandas as pd
 
 from .._frames import lookup
+from ..measures import money_sum
 from ..records import CaseRecords
-from .registry import Param, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 
 def _cumulative(events: pd.DataFrame, event_type: str) -> pd.DataFrame:
     e = events.loc[events["event_type"] == event_type, ["case_id", "event_date", "amount"]]
+    money_sum(e["amount"], e["case_id"], what=f"{event_type}s of a case")  # a running total must fit too
     e = e.assign(amount=e["amount"].fillna(0).astype("int64"))
     e = e.sort_values(["case_id", "event_date"], kind="stable")
     return e.assign(cum=e.groupby("case_id", sort=False)["amount"].cumsum().astype("int64"))
 
 
 @rule("DI-LATE", kind="violation", category="disbursement", severity="high", requires=("cases", "events"),
-      params=(Param("days", int, 10, minimum=1, legal=True),))
-def late_disbursement(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+      params=(Param("days", int, 10, "days from a collection to its disbursement", minimum=1, legal=True,
+                    unit="days"),),
+      title=("Chi trả tiền thi hành án chậm", "Late disbursement"),
+      checked=("Tiền thu được phải chi trả cho người được thi hành án trong {days} ngày kể từ ngày thu (đối chiếu "
+               "từng khoản thu với các khoản chi theo thứ tự trước – sau).",
+               "Money collected must be paid to the creditor within {days} days (each collection matched to "
+               "later disbursements, first in first out)."),
+      evidence={
+          "": ("Thu {collected_vnd} ngày {collected}, hạn chi {deadline}, chi trả đủ ngày {paid}: chậm {days} ngày "
+               "({outstanding_vnd} chưa chi khi hết hạn)",
+               "Collected {collected_vnd} on {collected}, due {deadline}, fully paid out {paid}: {days} days late "
+               "({outstanding_vnd} unpaid at the deadline)"),
+          "held": ("Thu {collected_vnd} ngày {collected}, hạn chi {deadline}: đến {as_of} còn {outstanding_vnd} "
+                   "chưa chi trả, quá {days} ngày",
+                   "Collected {collected_vnd} on {collected}, due {deadline}: {outstanding_vnd} still not paid "
+                   "out at {as_of}, {days} days over")})
+def late_disbursement(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """Money collected and not paid out to the creditor within 10 days."""
     col = _cumulative(records.events, "collection")
     col = col.loc[col["amount"] > 0]
@@ -43,7 +61,7 @@ def late_disbursement(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     # Disbursed before the money came in still counts as paid on the collection day.
     paid = matched["paid_date"].where(matched["paid_date"] >= matched["event_date"], matched["event_date"])
     paid = paid.where(matched["paid_date"].notna())
-    days_limit = ctx.settings.pack_param("DI-LATE", "days", matched["event_date"]).astype("int64")
+    days_limit = p.days.at(matched["event_date"])
     deadline = (matched["event_date"] + pd.to_timedelta(days_limit, unit="D")).astype("datetime64[s]")
     as_of = ctx.as_of_ts
     late = paid.notna() & (paid > deadline)
@@ -72,7 +90,7 @@ def late_disbursement(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
         "executor_id": lookup(m["case_id"], cases["executor_id"]),
         "event_date": m["event_date"], "days_over": days, "amount": outstanding.astype("int64"),
         "occurred_on": deadline.loc[hit],
-        "pack": ctx.settings.pack_index(m["event_date"]),
+        "pack": ctx.pack_index(m["event_date"]),
         "key": m["event_date"].dt.strftime("%Y-%m-%d") + "#" + seq.astype("str"),
         "variant": held.loc[hit].map({True: "held", False: ""}),
         "ev_collected_vnd": m["amount"], "ev_collected": m["event_date"], "ev_deadline": deadline.loc[hit],

@@ -6,19 +6,38 @@ to *without conditions* flatters it; these rules look for the tell-tale signs.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .._frames import lookup, member
 from ..records import CaseRecords
-from ._common import case_classification, case_frame, open_cases, robust_z, verification_dates
-from .registry import Param, RuleContext, rule
+from ._common import (
+    bh_qvalues,
+    case_classification,
+    case_frame,
+    open_cases,
+    robust_z,
+    verification_dates,
+)
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _FLAGS = ("land", "house", "vehicle", "bank_account", "income", "business")
 
 
 @rule("MC-ASSETS-FOUND", kind="violation", category="misclassification", severity="high",
-      requires=("cases", "events", "verifications"))
-def assets_found(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+      requires=("cases", "events", "verifications"),
+      title=("Phân loại chưa có điều kiện dù xác minh có tài sản",
+             "Classified without conditions although assets were found"),
+      checked=("Việc được phân loại chưa có điều kiện thi hành trong khi lần xác minh gần nhất phát hiện tài sản, "
+               "thu nhập hoặc kết luận có điều kiện.",
+               "Cases classified without conditions while the latest verification found assets or income, or "
+               "concluded with conditions."),
+      evidence={"": ("Xác minh {verified}: phát hiện {found_codes}; kết luận {outcome_code}; giá trị ước tính "
+                     "{value_vnd}; nhưng việc đang ở loại chưa có điều kiện",
+                     "Verified {verified}: found {found_codes}; outcome {outcome_code}; estimated value "
+                     "{value_vnd}; yet the case is classified without conditions")})
+def assets_found(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """Classified without conditions while the latest verification found assets or income."""
     cases = case_frame(records, ("status", "closed_date", "condition"))
     without = case_classification(records, ctx.as_of) == "without_conditions"
@@ -59,8 +78,16 @@ def _without_now(records: CaseRecords, ctx: RuleContext) -> pd.Series:
         case_classification(records, ctx.as_of) == "without_conditions")
 
 
-@rule("MC-NO-VERIFICATION", kind="violation", category="misclassification", severity="high", requires=("cases", "events"))
-def no_verification(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+@rule("MC-NO-VERIFICATION", kind="violation", category="misclassification", severity="high",
+      requires=("cases", "events"),
+      title=("Phân loại chưa có điều kiện khi chưa xác minh", "Classified without conditions without verification"),
+      checked=("Chỉ được xác định chưa có điều kiện thi hành sau khi đã xác minh điều kiện thi hành án.",
+               "A case may be classified without conditions only after the debtor's assets were verified."),
+      evidence={"": ("Phân loại chưa có điều kiện ngày {classified}; không có lần xác minh nào trước đó",
+                     "Classified without conditions on {classified}; no verification on record before it"),
+                "undated": ("Đang ở loại chưa có điều kiện; không có lần xác minh nào trong hồ sơ",
+                            "Classified without conditions; no verification on record at all")})
+def no_verification(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """Classified without conditions with no verification on record before the classification."""
     cases = case_frame(records).loc[_without_now(records, ctx)]
     classified = lookup(cases["case_id"], classified_without(records))
@@ -79,14 +106,38 @@ def no_verification(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     })
 
 
-@rule("MC-PERIOD-END", kind="indicator", category="misclassification", severity="medium", requires=("cases", "events"),
-      params=(Param("window_days", int, 30, minimum=1), Param("spike_ratio", float, 3.0, minimum=1),
-              Param("min_count", int, 5, minimum=1)))
-def period_end(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+@rule("MC-PERIOD-END", kind="indicator", category="misclassification", severity="medium",
+      requires=("cases", "events"),
+      params=(Param("window_days", int, 30, "days before a reclassification in which a verification is expected",
+                    minimum=1, unit="days"),
+              Param("spike_ratio", float, 3.0, "September's count against the unit's average other month",
+                    minimum=1, unit="ratio"),
+              Param("min_count", int, 5, "September reclassifications a unit needs to be a wave", minimum=1)),
+      title=("Chuyển sang chưa có điều kiện vào cuối năm thống kê", "Reclassified without conditions at the year end"),
+      checked=("Việc chuyển sang chưa có điều kiện trong tháng 9 (tháng cuối năm thống kê) mà không có xác minh "
+               "trong {window_days} ngày trước đó; và đơn vị có từ {min_count} việc chuyển loại trong tháng 9, gấp "
+               "{spike_ratio} lần trung bình các tháng khác trở lên.",
+               "Cases moved to without conditions in September (the last month of the statistical year) with no "
+               "verification in the {window_days} days before; and units with {min_count} or more such moves in "
+               "September, {spike_ratio} times their average other month or more."),
+      basis=("Dấu hiệu làm đẹp tỷ lệ cuối năm, cần xác minh hồ sơ.",
+             "A sign of year-end window dressing of the completion rate, to be verified in the files."),
+      evidence={
+          "": ("Chuyển sang chưa có điều kiện ngày {classified}; lần xác minh gần nhất trước đó ngày {verified}, "
+               "cách {gap} ngày (quá {window} ngày)",
+               "Moved to without conditions on {classified}; the latest verification before it was on {verified}, "
+               "{gap} days earlier (more than {window})"),
+          "none": ("Chuyển sang chưa có điều kiện ngày {classified}; không có lần xác minh nào trước đó",
+                   "Moved to without conditions on {classified}; no verification before it"),
+          "unit": ("Năm thống kê {year}: {sep} việc chuyển sang chưa có điều kiện trong tháng 9, so với trung bình "
+                   "{other} việc/tháng các tháng khác (gấp {ratio} lần)",
+                   "Statistical year {year}: {sep} cases moved to without conditions in September against {other} "
+                   "a month on average in the other months ({ratio}×)")})
+def period_end(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """Reclassified without conditions in September (the last month of the statistical
     year) without a verification in the 30 days before; and units whose September
     share of such reclassifications is far above their other months."""
-    window = int(ctx.param("MC-PERIOD-END", "window_days"))
+    window = p.window_days
     ev = records.events
     cls = ev.loc[ev["event_type"] == "classified_without", ["case_id", "event_date"]]
     cases = records.cases.set_index("case_id")
@@ -106,8 +157,7 @@ def period_end(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
         "ev_gap": (h["event_date"] - h["v_date"]).dt.days.astype("Int64"), "ev_window": window,
     })
     # Unit level: per statistical year, September's count against the mean of its other months.
-    ratio_min = float(ctx.param("MC-PERIOD-END", "spike_ratio"))
-    min_count = int(ctx.param("MC-PERIOD-END", "min_count"))
+    ratio_min, min_count = p.spike_ratio, p.min_count
     c = cls.assign(unit_id=lookup(cls["case_id"], cases["unit_id"]),
                    year=cls["event_date"].dt.year + (cls["event_date"].dt.month >= 10).astype("int64"),
                    sep=cls["event_date"].dt.month == 9)
@@ -127,13 +177,33 @@ def period_end(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
 
 @rule("MC-UNIT-SHARE", kind="indicator", category="misclassification", severity="medium", entity_type="unit",
       requires=("cases", "events"),
-      params=(Param("z", float, 3.5, minimum=0), Param("min_units", int, 5, minimum=3),
-              Param("min_cases", int, 30, minimum=1)))
-def unit_share(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+      params=(Param("fdr", float, 0.05, "false discovery rate across the units tested (Benjamini–Hochberg)",
+                    minimum=0, maximum=1, unit="probability"),
+              Param("min_excess", float, 0.05, "the unit's share above the peers' median share, at least",
+                    minimum=0, maximum=1, unit="share"),
+              Param("min_units", int, 5, "units needed for a comparison", minimum=3),
+              Param("min_cases", int, 30, "open cases a unit needs to be compared", minimum=1)),
+      title=("Tỷ lệ việc chưa có điều kiện cao bất thường", "Unusually high share without conditions"),
+      checked=("Tỷ lệ việc đang thi hành chưa có điều kiện của đơn vị so với các đơn vị khác: cao hơn hẳn (điểm z "
+               "theo trung vị, kiểm soát tỷ lệ phát hiện sai {fdr} trên các đơn vị được so sánh) và cao hơn trung vị "
+               "từ {min_excess} điểm phần trăm trở lên.",
+               "The unit's share of open cases without conditions against its peers: far above them (median-based "
+               "z-score, false discovery rate {fdr} across the units compared) and at least {min_excess} percentage "
+               "points above the median."),
+      basis=("Tỷ lệ cao là dấu hiệu phân loại sai để nâng tỷ lệ giải quyết xong, cần xác minh hồ sơ.",
+             "A high share is a sign of misclassification that flatters the completion rate, to be verified."),
+      evidence={"": ("{without}/{open} việc đang thi hành chưa có điều kiện ({share}%), trung vị {units} đơn vị "
+                     "{median}%, điểm z {z}, q = {q}",
+                     "{without} of {open} open cases without conditions ({share}%), median of {units} units "
+                     "{median}%, z-score {z}, q = {q}")})
+def unit_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """A unit whose share of open cases without conditions is far above its peers'.
 
     Peers are the audited unit's province (``ctx.population``), or every unit of a
-    scan; with fewer than ``min_units`` units the rule stays silent.
+    scan; with fewer than ``min_units`` units the rule stays silent. Each unit's robust
+    z-score (against the peers' median, on the larger of their spread and the chance
+    spread of a share over the unit's cases) gives a one-sided p-value, and the
+    Benjamini–Hochberg procedure keeps the false discovery rate across the units at ``fdr``.
     """
     audited = records.cases["unit_id"].unique()
     records = ctx.peers(records)
@@ -142,13 +212,20 @@ def unit_share(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     frame = pd.DataFrame({"unit_id": records.cases["unit_id"], "open": is_open,
                           "without": is_open & (cls == "without_conditions")})
     per = frame.groupby("unit_id")[["open", "without"]].sum()
-    per = per.loc[per["open"] >= int(ctx.param("MC-UNIT-SHARE", "min_cases"))]
-    if len(per) < int(ctx.param("MC-UNIT-SHARE", "min_units")):
+    per = per.loc[per["open"] >= p.min_cases]
+    if len(per) < p.min_units:
         ctx.notes["MC-UNIT-SHARE"] = {"silent": "too_few_units", "units": int(len(per))}
         return pd.DataFrame()
+    from scipy.stats import norm  # slow to import: only when the rule tests
+
     share = per["without"] / per["open"]
-    rz = robust_z(share, floor=0.01)
-    hit = (rz["z"] > float(ctx.param("MC-UNIT-SHARE", "z"))) & per.index.isin(audited)
+    rz = robust_z(share)
+    # The spread against which a unit is judged: the peers' (median absolute deviation), and
+    # never less than chance alone gives a share over the unit's number of open cases.
+    chance = np.sqrt(rz["median"] * (1 - rz["median"]) / per["open"])
+    rz["z"] = (share - rz["median"]) / np.maximum(rz["scale"], chance).where(lambda x: x > 0)
+    q = pd.Series(bh_qvalues(norm.sf(rz["z"].fillna(0).to_numpy())), index=per.index)
+    hit = (q <= p.fdr) & (share - rz["median"] >= p.min_excess - 1e-12) & per.index.isin(audited)
     h = per.loc[hit].reset_index()
     r = rz.loc[hit].reset_index(drop=True)
     s = share.loc[hit].reset_index(drop=True)
@@ -157,4 +234,5 @@ def unit_share(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
         "ev_without": h["without"].astype("int64"), "ev_open": h["open"].astype("int64"),
         "ev_share": (s * 100).round(1), "ev_median": (r["median"] * 100).round(1),
         "ev_z": r["z"].round(1), "ev_units": r["n"].astype("int64"),
+        "ev_q": q.loc[hit].to_numpy(),
     })

@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .._frames import lookup
 from ..contract import CASE_TYPES
 from ..records import CaseRecords
 from ._common import case_classification, case_frame, open_cases
-from .registry import Param, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 _FLAGS = ("land", "house", "vehicle", "bank_account", "income", "business")
 
@@ -55,16 +51,38 @@ def case_features(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return feats
 
 
-@rule("MC-MODEL", kind="indicator", category="misclassification", severity="medium", requires=("cases", "events", "verifications"),
-      params=(Param("min_probability", float, 0.5, minimum=0, maximum=1),
-              Param("max_share", float, 0.05, minimum=0, maximum=1),
-              Param("min_cases", int, 200, minimum=20), Param("min_class", int, 30, minimum=5),
-              Param("min_auc", float, 0.7, minimum=0.5, maximum=1), Param("folds", int, 5, minimum=2),
-              Param("max_train", int, 200_000, minimum=100)))
-def model_ranking(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+@rule("MC-MODEL", kind="indicator", category="misclassification", severity="medium",
+      requires=("cases", "events", "verifications"),
+      params=(Param("min_probability", float, 0.5, "probability of having conditions a flagged case needs",
+                    minimum=0, maximum=1, unit="probability"),
+              Param("max_share", float, 0.05, "largest share of the scored cases flagged", minimum=0, maximum=1,
+                    unit="share"),
+              Param("min_cases", int, 200, "classified, verified cases the model needs", minimum=20),
+              Param("min_class", int, 30, "cases the smaller class needs", minimum=5),
+              Param("min_auc", float, 0.7, "cross-validated ROC AUC below which the model stays silent",
+                    minimum=0.5, maximum=1, unit="probability"),
+              Param("folds", int, 5, "folds of the cross-validation", minimum=2),
+              Param("max_train", int, 200_000, "cases the model is trained on at most (a seeded sample beyond)",
+                    minimum=100)),
+      title=("Việc chưa có điều kiện có dấu hiệu có điều kiện (mô hình)",
+             "Without-conditions cases that look like cases with conditions (model)"),
+      checked=("Mô hình hồi quy logistic học từ kết quả xác minh và đặc điểm của các việc đã phân loại, đánh giá chéo "
+               "{folds} lần; xếp hạng các việc chưa có điều kiện theo xác suất thực tế có điều kiện (từ "
+               "{min_probability}, tối đa {max_share}% số việc; im lặng khi AUC dưới {min_auc}).",
+               "A logistic regression learnt from verification results and case traits, {folds}-fold "
+               "cross-validated, ranks cases classified without conditions by their probability of having "
+               "conditions (from {min_probability}, at most {max_share}% of the cases; silent when the AUC is "
+               "below {min_auc})."),
+      basis=("Xếp hạng thống kê để chọn hồ sơ cần xem lại, không phải kết luận.",
+             "A statistical ranking of the files to review, not a conclusion."),
+      evidence={"": ("Xác suất có điều kiện {probability}% (mô hình đánh giá chéo trên {cases} việc, AUC {auc}); "
+                     "yếu tố chính: {features_codes}",
+                     "Probability of having conditions {probability}% (model cross-validated on {cases} cases, "
+                     "AUC {auc}); main drivers: {features_codes}")})
+def model_ranking(records: CaseRecords, ctx: RuleContext, params: Params) -> pd.DataFrame:
     """Cases classified without conditions that a cross-validated model says look like
     cases with conditions; the evidence names the features behind each score."""
-    p = {prm: ctx.param("MC-MODEL", prm) for prm in
+    p = {prm: getattr(params, prm) for prm in
          ("min_probability", "max_share", "min_cases", "min_class", "min_auc", "folds", "max_train")}
     feats = case_features(records, ctx)
     cls = pd.Series(case_classification(records, ctx.as_of).to_numpy(), index=records.cases["case_id"])
@@ -77,6 +95,13 @@ def model_ranking(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     if len(y) < p["min_cases"] or minority < p["min_class"]:
         note["silent"] = "too_little_data"
         return pd.DataFrame()
+    # scikit-learn is slow to import: only when there is a model to train
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     # Beyond max_train cases (a national scan), a seeded sample trains the model; every
     # case in the sample is scored out of fold, the rest by the model fit on the sample.
     train = X.index

@@ -6,20 +6,37 @@ import pandas as pd
 
 from ..measures import thads_metrics
 from ..records import CaseRecords
-from .registry import Param, RuleContext, rule
+from .context import RuleContext
+from .registry import Param, Params, rule
 
 
 @rule("RC-REPORTED", kind="violation", category="reconciliation", severity="high", entity_type="unit",
       requires=("cases", "events", "reported_stats"),
-      params=(Param("tolerance", int, 0, minimum=0),))
-def reported_vs_records(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
+      params=(Param("tolerance", int, 0, "difference (cases or VND) tolerated between reported and recomputed",
+                    minimum=0),),
+      title=("Số liệu báo cáo không khớp hồ sơ", "Reported figures do not match the records"),
+      checked=("Số liệu thống kê đơn vị báo cáo được tính lại từ hồ sơ việc thi hành án theo cách tính của thống kê "
+               "THADS; chênh lệch quá {tolerance} là sai lệch.",
+               "The unit's reported statistics are recomputed from its case records with the THADS definitions; a "
+               "difference beyond {tolerance} is a discrepancy."),
+      basis=("Báo cáo thống kê phải khớp hồ sơ (chế độ báo cáo thống kê THADS).",
+             "Reported statistics must match the records (the THADS statistical reporting rules)."),
+      evidence={"": ("{metric_code} kỳ {start} – {end}: báo cáo {reported}, tính lại từ hồ sơ {recomputed}, chênh "
+                     "lệch {diff}",
+                     "{metric_code} for {start} – {end}: reported {reported}, recomputed from the records "
+                     "{recomputed}, difference {diff}"),
+                "money": ("{metric_code} kỳ {start} – {end}: báo cáo {reported_vnd}, tính lại từ hồ sơ "
+                          "{recomputed_vnd}, chênh lệch {diff_vnd}",
+                          "{metric_code} for {start} – {end}: reported {reported_vnd}, recomputed from the "
+                          "records {recomputed_vnd}, difference {diff_vnd}")})
+def reported_vs_records(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """A reported metric that differs from the same metric recomputed from the records."""
     rep = records.reported_stats
     # A period that ends after the audit date cannot be recomputed yet.
     rep = rep.loc[rep["period_end"] <= ctx.as_of_ts]
     if rep.empty:
         return pd.DataFrame()
-    tolerance = int(ctx.param("RC-REPORTED", "tolerance"))
+    tolerance = p.tolerance
     parts = []
     for (start, end), group in rep.groupby(["period_start", "period_end"], sort=True):
         metrics = thads_metrics(records, start.date(), end.date())

@@ -60,7 +60,7 @@ def method_html(result: UnitAudit) -> str:
     for i, p in enumerate(packs):
         line = escape(t("report.method.pack_line", lang, law=p.law.get(lang, p.name),
                         date=fmt_date(p.effective_from, lang)))
-        if p.inherited and i > 0:  # RULES.md: the report says which numbers are carried over
+        if p.inherited and i > 0:  # docs/rules.md: the report says which numbers are carried over
             line += "<br>" + escape(t("report.method.inherited", lang, n=fmt_int(len(p.inherited), lang),
                                       older=packs[i - 1].short.get(lang, packs[i - 1].name),
                                       law=p.short.get(lang, p.name)))

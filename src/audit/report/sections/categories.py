@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ...contract import SEVERITIES
-from ...i18n import catalogue, fmt_int, t
+from ...i18n import fmt_int, t
 from ...rules.registry import Rule
 from ._html import heading, label, missing, note, rule_title, table_html
 from .notes import rule_status
@@ -44,8 +44,7 @@ def _checks(result: UnitAudit, rules: list[Rule]) -> str:
     lang = result.lang
     rows = []
     for r in rules:
-        checked_key = f"rule.{r.rule_id}.checked"
-        checked = t(checked_key, lang) if checked_key in catalogue() else ""
+        checked = result.settings.describe(r.rule_id, lang, result.as_of)  # worded with the values in force
         bases = legal_bases(result, r.rule_id)
         basis = "; ".join(bases) if bases else t("report.checks.no_basis", lang)
         rows.append(f'<tr><td class="nowrap"><code>{escape(r.rule_id)}</code></td>'

@@ -1,0 +1,39 @@
+"""The one parser of dates that a person or a parameter file gives: ISO ``YYYY-MM-DD``.
+
+(Dates inside the case records are read by :mod:`audit.io.parse`, which also accepts
+office forms such as ``dd/mm/yyyy`` and Excel serials.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .errors import ParameterError
+
+__all__ = ["as_date"]
+
+
+def as_date(value: object, name: str = "date", *, file: str | None = None) -> dt.date:
+    """A date from a date, a datetime or an ISO string.
+
+    Parameters
+    ----------
+    value : date, datetime or str
+    name : str
+        What the value is (``as_of``, ``effective_from``...), for the error message.
+    file : str, optional
+        The file the value comes from, for the error message.
+
+    Raises
+    ------
+    ParameterError
+        Naming the value when it is not a date.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ParameterError(f"{name}: {value!r} is not a date (YYYY-MM-DD)", file=file) from None
