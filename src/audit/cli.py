@@ -4,6 +4,7 @@
     audit scan      --source SRC --as-of DATE --out DIR               every unit, no notebook
     audit validate  SRC                                              data-quality summary
     audit demo-data --out PATH                                       the synthetic demo database
+    audit import    SRC --to STORE                                   read and validate once into a store
     audit sample units  --source SRC --as-of DATE --cycle NAME --count K   surprise-inspection draw
     audit sample cases  --source SRC --unit UNIT --as-of DATE --cycle NAME a unit's cases to inspect
     audit sample verify DIR                                          recompute and check a cycle's draws
@@ -68,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="audit one unit through the notebook and render the HTML report")
-    run.add_argument("--source", required=True, help="CSV/Parquet folder, .xlsx, .duckdb/.sqlite file or database URL")
+    run.add_argument("--source", required=True, help="CSV/Parquet folder, .xlsx, .duckdb/.sqlite file, "
+                     "database URL, or a store written by audit import")
     run.add_argument("--unit", required=True, help="unit_id of the unit to audit")
     _add_period(run)
     run.add_argument("--out", required=True, type=Path, help="folder for the report and findings")
@@ -92,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--units", type=_positive, default=8, help="regional units (default 8)")
     demo.add_argument("--cases-per-unit", type=_positive, default=1500, help="cases per unit (default 1500)")
     demo.add_argument("--seed", type=int, default=7)
+
+    imp = sub.add_parser("import", help="read and validate a source once into a columnar store "
+                                        "that every command reads as --source")
+    imp.add_argument("source", help="CSV/Parquet folder, .xlsx, .duckdb/.sqlite file or database URL")
+    imp.add_argument("--to", required=True, type=Path,
+                     help="the store: a .duckdb file, or a folder of Parquet files")
+    imp.add_argument("--format", choices=("duckdb", "parquet"),
+                     help="the store's layout (default: duckdb for a .duckdb path, else parquet)")
 
     _add_sample(sub)
     return parser
@@ -175,6 +185,21 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from .io.store_import import import_source
+
+    tty = sys.stderr.isatty()
+    done = import_source(args.source, args.to, fmt=args.format,
+                         progress=(lambda text: print(f"  {text}…", file=sys.stderr)) if tty else None)
+    m = done.manifest
+    read = {c["table"]: c for c in m["counts"]}
+    cases = read.get("cases", {})
+    print(f"store: {done.path} ({done.kind}, {cases.get('rows_audited', 0):,} cases audited of "
+          f"{cases.get('rows_read', 0):,} read, {m['issues']:,} data-quality issues, {done.seconds:.1f} s)")
+    print(f"  imported from {m['source']['description']} (fingerprint {m['source']['fingerprint'][:16]}…)")
+    return 0
+
+
 def _sample(args: argparse.Namespace) -> int:
     from . import sampling
 
@@ -213,7 +238,8 @@ def _print_draw(draw: dict, what: str) -> None:
     print(f"  result:     {draw['result_file']}")
 
 
-_COMMANDS = {"run": _run, "scan": _scan, "validate": _validate, "demo-data": _demo, "sample": _sample}
+_COMMANDS = {"run": _run, "scan": _scan, "validate": _validate, "demo-data": _demo, "sample": _sample,
+             "import": _import}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
