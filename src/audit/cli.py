@@ -5,6 +5,7 @@
     audit validate  SRC                                              data-quality summary
     audit demo-data --out PATH                                       the synthetic demo database
     audit import    SRC --to STORE                                   read and validate once into a store
+    audit batch     --source SRC --as-of DATE --out DIR --units all   many units, one index page
     audit sample units  --source SRC --as-of DATE --cycle NAME --count K   surprise-inspection draw
     audit sample cases  --source SRC --unit UNIT --as-of DATE --cycle NAME a unit's cases to inspect
     audit sample verify DIR                                          recompute and check a cycle's draws
@@ -104,7 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the store's layout (default: duckdb for a .duckdb path, else parquet)")
 
     _add_sample(sub)
+    _add_batch(sub)
     return parser
+
+
+def _add_batch(sub: argparse._SubParsersAction) -> None:
+    from .batch.cli import add_arguments
+
+    add_arguments(sub.add_parser("batch", help="audit many units (a province, the country) on a local "
+                                               "process pool or a Dask cluster; writes index.html"))
 
 
 def _add_sample(sub: argparse._SubParsersAction) -> None:
@@ -200,6 +209,12 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from .batch.cli import run
+
+    return run(args)
+
+
 def _sample(args: argparse.Namespace) -> int:
     from . import sampling
 
@@ -239,7 +254,7 @@ def _print_draw(draw: dict, what: str) -> None:
 
 
 _COMMANDS = {"run": _run, "scan": _scan, "validate": _validate, "demo-data": _demo, "sample": _sample,
-             "import": _import}
+             "import": _import, "batch": _batch}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
