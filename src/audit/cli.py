@@ -12,8 +12,8 @@
     audit sample report DIR                                          the cycle's HTML page
 
 Every failure the user can cause ends with one line on stderr and a non-zero
-exit code (2 for bad input or parameters, 1 for a failed run); a traceback is
-shown only with ``AUDIT_DEBUG=1``.
+exit code (2 for bad input or parameters, 1 for a failed run, 4 for a batch in
+which some units failed); a traceback is shown only with ``AUDIT_DEBUG=1``.
 """
 
 from __future__ import annotations

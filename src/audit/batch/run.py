@@ -236,6 +236,14 @@ def _run_dask(jobs: list[dict[str, Any]], client: Any, done: Callable[[dict[str,
 
 
 # ---- the batch ------------------------------------------------------------------------------
+def _cores() -> int:
+    """The cores this process may run on (a container's share, not the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _utc_now() -> str:
     from ..report.outputs import utc_now
 
@@ -354,7 +362,7 @@ def run_batch(source: str | Path, as_of: Any, out: str | Path, *,
             if client is not None:
                 _run_dask(jobs, client, done)
             else:
-                _run_local(jobs, workers or os.cpu_count() or 1, done)
+                _run_local(jobs, workers or _cores(), done)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -379,7 +387,7 @@ def run_batch(source: str | Path, as_of: Any, out: str | Path, *,
                        "units": units if isinstance(units, str) or units is None else list(units),
                        "province": province, "force": force, "timeout": timeout,
                        "executor": {"kind": "dask", "scheduler": scheduler} if scheduler
-                       else {"kind": "local", "workers": workers or os.cpu_count() or 1}},
+                       else {"kind": "local", "workers": workers or _cores()}},
         "input": {"fingerprint": fingerprint},
         "started_at": started_at, "finished_at": _utc_now(),
         "seconds": round(time.perf_counter() - began, 3),
