@@ -8,7 +8,9 @@ into it, nothing is loaded from anywhere, and it reads Vietnamese by default.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import os
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -59,6 +61,7 @@ def label(group: str, key: str, lang: str) -> str:
 
 
 def rule_title(rule_id: str, lang: str) -> str:
+    """A rule's title in the report catalogue, or nothing."""
     key = f"rule.{rule_id}.title"
     return t(key, lang) if key in catalogue() else ""
 
@@ -210,8 +213,6 @@ def _tools(lang: str) -> str:
 
 
 def _meta(meta: dict[str, Any], outcomes: Sequence[UnitOutcome], lang: str) -> str:
-    import datetime as dt
-
     def day(text: str | None) -> str:
         return fmt_date(dt.date.fromisoformat(text), lang) if text else ""
 
@@ -267,8 +268,6 @@ def write_index(path: str | Path, outcomes: Sequence[UnitOutcome], names: dict[s
     -------
     Path
     """
-    import os
-
     out = Path(path)
     lang = meta["lang"]
     rows = {o.unit_id: unit_row(out.parent / o.folder, o.unit_id)

@@ -292,8 +292,8 @@ def import_source(source: str, to: str | Path, *, fmt: str | None = None,
     del raw
 
     say("writing the store")
-    work: Path | None = Path(tempfile.mkdtemp(prefix=f".{target.name}.importing-", dir=target.parent))
-    assert work is not None
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.importing-", dir=target.parent))
+    placed = False
     try:
         db_file = work / (target.name if kind == "duckdb" else "build.duckdb")
         con = duckdb.connect(str(db_file))
@@ -352,9 +352,9 @@ def import_source(source: str, to: str | Path, *, fmt: str | None = None,
         else:
             (work / MANIFEST).write_text(text, encoding="utf-8")
             _swap_folder(work, target)
-            work = None  # it is the store now
+            placed = True  # the work folder is the store now
     finally:
-        if work is not None:
+        if not placed:
             shutil.rmtree(work, ignore_errors=True)
     return StoreImport(target, kind, manifest, time.perf_counter() - began)
 
