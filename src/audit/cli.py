@@ -6,6 +6,8 @@
     audit template  --out FILE.xlsx                                  a blank input workbook to fill in
     audit validate  SRC                                              data-quality summary
     audit demo-data --out PATH                                       the synthetic demo database
+    audit import    SRC --to STORE                                   read and validate once into a store
+    audit batch     --source SRC --as-of DATE --out DIR --units all   many units, one index page
     audit sample commit units --source SRC --as-of DATE --cycle NAME --count K   commit to a unit draw
     audit sample commit cases --source SRC --unit UNIT --as-of DATE --cycle NAME commit to a case draw
     audit sample draw   DIR [--unit UNIT] --public-value VALUE         draw, after the delay
@@ -13,8 +15,8 @@
     audit sample report DIR                                          the cycle's HTML page
 
 Every failure the user can cause ends with one line on stderr and a non-zero
-exit code (2 for bad input or parameters, 1 for a failed run); a traceback is
-shown only with ``AUDIT_DEBUG=1``.
+exit code (2 for bad input or parameters, 1 for a failed run, 4 for a batch in
+which some units failed); a traceback is shown only with ``AUDIT_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="audit one unit through the notebook and render the HTML report")
-    run.add_argument("--source", required=True, help="CSV/Parquet folder, .xlsx, .duckdb/.sqlite file or database URL")
+    run.add_argument("--source", required=True, help="CSV/Parquet folder, .xlsx, .duckdb/.sqlite file, "
+                     "database URL, or a store written by audit import")
     run.add_argument("--unit", required=True, help="unit_id of the unit to audit")
     _add_period(run)
     run.add_argument("--out", required=True, type=Path, help="folder for the report and findings")
@@ -106,8 +109,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--as-of", type=_date, help="the records' date, the generated span ending on it "
                                                   "(default 2026-10-15)")
 
+    imp = sub.add_parser("import", help="read and validate a source once into a columnar store "
+                                        "that every command reads as --source")
+    imp.add_argument("source", help="CSV/Parquet folder, .xlsx, .duckdb/.sqlite file or database URL")
+    imp.add_argument("--to", required=True, type=Path,
+                     help="the store: a .duckdb file, or a folder of Parquet files")
+    imp.add_argument("--format", choices=("duckdb", "parquet"),
+                     help="the store's layout (default: duckdb for a .duckdb path, else parquet)")
+
     _add_sample(sub)
+    _add_batch(sub)
     return parser
+
+
+def _add_batch(sub: argparse._SubParsersAction) -> None:
+    from .batch.cli import add_arguments
+
+    add_arguments(sub.add_parser("batch", help="audit many units (a province, the country) on a local "
+                                               "process pool or a Dask cluster; writes index.html"))
 
 
 def _add_sample(sub: argparse._SubParsersAction) -> None:
@@ -229,6 +248,27 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from .io.store_import import import_source
+
+    tty = sys.stderr.isatty()
+    done = import_source(args.source, args.to, fmt=args.format,
+                         progress=(lambda text: print(f"  {text}…", file=sys.stderr)) if tty else None)
+    m = done.manifest
+    read = {c["table"]: c for c in m["counts"]}
+    cases = read.get("cases", {})
+    print(f"store: {done.path} ({done.kind}, {cases.get('rows_audited', 0):,} cases audited of "
+          f"{cases.get('rows_read', 0):,} read, {m['issues']:,} data-quality issues, {done.seconds:.1f} s)")
+    print(f"  imported from {m['source']['description']} (fingerprint {m['source']['fingerprint'][:16]}…)")
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch.cli import run
+
+    return run(args)
+
+
 def _sample(args: argparse.Namespace) -> int:
     from . import sampling
     from .sampling.public import parse_round, where_to_read
@@ -304,7 +344,7 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"run": _run, "scan": _scan, "render": _render, "template": _template,
-             "validate": _validate, "demo-data": _demo, "sample": _sample}
+             "validate": _validate, "demo-data": _demo, "sample": _sample, "import": _import, "batch": _batch}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,10 @@
 - a DuckDB file, ``.duckdb``/``.ddb``/``.db`` (:mod:`.duckdb_file`);
 - a SQLite file, ``.sqlite``/``.sqlite3``/``.db`` (read through SQLAlchemy);
 - any SQLAlchemy URL: ``postgresql+psycopg://…`` (``postgresql://`` too),
-  ``sqlite:///…`` (:mod:`.sql`).
+  ``sqlite:///…`` (:mod:`.sql`);
+- a store written by ``audit import`` (a DuckDB file or a Parquet folder,
+  :mod:`.store`), recognised by its marker: already validated, so
+  ``load_records`` reads it directly.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .excel import load_workbook_source
 from .folder import SUFFIXES as FOLDER_SUFFIXES
 from .folder import load_folder
 from .sql import load_url
+from .store import load_store, store_kind
 
 __all__ = ["RawSource", "load_raw", "load_records", "source_kind"]
 
@@ -51,7 +55,8 @@ def _head(path: Path) -> bytes:
 
 
 def source_kind(source: str) -> str:
-    """What ``source`` is: ``"url"``, ``"folder"``, ``"xlsx"``, ``"duckdb"`` or ``"sqlite"``.
+    """What ``source`` is: ``"url"``, ``"folder"``, ``"xlsx"``, ``"duckdb"``, ``"sqlite"``
+    or ``"store"`` (an audit store, by its marker, whatever its name).
 
     Raises
     ------
@@ -62,7 +67,7 @@ def source_kind(source: str) -> str:
         return "url"
     path = Path(source).expanduser()
     if path.is_dir():
-        return "folder"
+        return "store" if store_kind(path) else "folder"
     if not path.exists():
         raise SourceError("no such file or folder", file=source)
     suffix = path.suffix.lower()
@@ -73,7 +78,7 @@ def source_kind(source: str) -> str:
         if head.startswith(SQLITE_MAGIC):
             return "sqlite"
         if head[8:12] == DUCKDB_MAGIC or suffix in (".duckdb", ".ddb"):
-            return "duckdb"
+            return "store" if store_kind(path) else "duckdb"
         raise SourceError("neither a SQLite nor a DuckDB database file", file=source)
     if suffix in (".xls", ".xlsb", ".ods"):
         raise SourceError(f"a {suffix} workbook is not read: open it in Excel or LibreOffice and "
@@ -113,6 +118,9 @@ def load_raw(source: str, unit: str | Sequence[str] | None = None) -> RawSource:
     source = str(source)
     unit = unit_ids(unit)  # a bad id fails before anything is read
     kind = source_kind(source)
+    if kind == "store":
+        raise SourceError("an audit store holds validated records, not raw tables: read it with "
+                          "load_records", file=source)
     if kind == "url":
         return load_url(source, unit)
     path = Path(source).expanduser()
@@ -130,11 +138,13 @@ def load_raw(source: str, unit: str | Sequence[str] | None = None) -> RawSource:
 
 
 def load_records(source: str, unit: str | Sequence[str] | None = None) -> CaseRecords:
-    """Read and validate a source: ``validate(load_raw(source, unit))``.
+    """Read and validate a source: ``validate(load_raw(source, unit))``, or read a store.
 
     See :func:`load_raw` for the parameters and :func:`audit.validate.validate`
     for what validation does.
     """
     from ..validate import validate
 
+    if not _is_url(str(source)) and source_kind(str(source)) == "store":
+        return load_store(Path(str(source)).expanduser(), unit)
     return validate(load_raw(source, unit))
