@@ -229,8 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line unless asked for the traceback
         if os.environ.get("AUDIT_DEBUG"):
             raise
-        print(f"audit {args.command}: internal error: {type(exc).__name__}: {exc} "
-              "(set AUDIT_DEBUG=1 for the traceback)", file=sys.stderr)
+        from .redact import redact
+
+        print(redact(f"audit {args.command}: internal error: {type(exc).__name__}: {exc} ")
+              + "(set AUDIT_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3
 
 

@@ -19,21 +19,13 @@ import sqlalchemy as sa
 
 from ..contract import TABLES
 from ..errors import SourceError
+from ..redact import redact
 from .base import RawSource, column_map, match_tables, unit_ids, unit_scope
 
 __all__ = ["load_url", "build_select", "redact", "CHUNK_ROWS"]
 
 ROW_BASE = 1
 CHUNK_ROWS = 200_000  # rows per fetch: bounds the driver's Python objects in memory
-
-
-def redact(url: str | sa.URL) -> str:
-    """The URL with any password replaced by ``***`` (what messages and reports show)."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        text = str(url)
-        return text.split("@")[-1] if "@" in text else text
 
 
 def build_select(table: str, names: dict[str, str], columns: Mapping[str, Mapping[str, object]],

@@ -104,14 +104,19 @@ def check_parameters(source: str | Path, unit: str, as_of: Any, out: str | Path,
             "dispositions": disp, "remedy_days": remedy_days}
 
 
-def _scrub(path: Path, secret: str, replacement: str) -> None:
-    """Remove a URL's password from a saved notebook (the injected parameters cell)."""
-    if secret == replacement or not path.is_file():
+def _scrub(path: Path, secret: str, replacement: str | None = None) -> None:
+    """Remove credentials from a saved notebook: the source as given (in the injected
+    parameters cell and papermill's metadata), then anything else :func:`redact` finds."""
+    if not path.is_file():
         return
-    text = path.read_text(encoding="utf-8")
-    for a, b in ((secret, replacement), (repr(secret)[1:-1], repr(replacement)[1:-1])):
-        text = text.replace(a, b)
-    path.write_text(text, encoding="utf-8")
+    replacement = redact(secret) if replacement is None else replacement
+    original = text = path.read_text(encoding="utf-8")
+    if secret != replacement:
+        for a, b in ((secret, replacement), (repr(secret)[1:-1], repr(replacement)[1:-1])):
+            text = text.replace(a, b)
+    text = redact(text)
+    if text != original:
+        path.write_text(text, encoding="utf-8")
 
 
 def _first_line(text: object) -> str:

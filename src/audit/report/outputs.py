@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import platform
-import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -25,6 +24,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..export import write_findings, write_kpis
+from ..redact import redact  # re-exported: the one helper every output uses
 
 if TYPE_CHECKING:
     from ..pipeline import UnitAudit
@@ -47,14 +47,6 @@ FILES = {
 _PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "sqlalchemy", "openpyxl", "pyyaml", "holidays",
              "scikit-learn", "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel",
              "python-docx")
-_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
-
-
-def redact(text: str | None) -> str:
-    """``text`` with the password of any URL in it replaced by ``***``."""
-    return _PASSWORD.sub(r"\g<head>***@", text or "")
-
-
 def sha256(path: str | Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     h = hashlib.sha256()
