@@ -37,7 +37,7 @@ def written(audit_result, tmp_path_factory):
 
 
 def _csv_findings(path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -1,19 +1,73 @@
 """Findings and KPI files, written the same way by ``run`` and ``scan``.
 
-CSV is UTF-8 with ISO dates and money as whole numbers; JSON is a list of
-records with the same columns.
+CSV is UTF-8 with a byte-order mark (so that Excel, which otherwise guesses a
+legacy code page, shows Vietnamese right), ISO dates and money as whole
+numbers; every text cell a spreadsheet would run as a formula is neutralised
+(:func:`neutralise`). JSON is a list of records with the same columns, values
+as they are.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from .contract import FINDING_COLUMNS
 
-__all__ = ["write_findings", "write_kpis", "findings_records"]
+__all__ = ["write_findings", "write_kpis", "findings_records", "write_csv", "neutralise",
+           "CSV_ENCODING"]
+
+CSV_ENCODING = "utf-8-sig"
+# What makes a spreadsheet read a cell as a formula (OWASP, CSV injection), with the
+# full-width forms some input methods type.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, prefixed with a single quote.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (OWASP's
+    CSV-injection list) gets a leading ``'``, which Excel and LibreOffice show as
+    text and never evaluate. Numbers, including negative ones, stay as they are:
+    number columns are not touched, nor text that is just a number (``-5``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        A copy; ``frame`` is not changed.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        starts = s.str.startswith(FORMULA_START).fillna(False).astype(bool)
+        if not starts.any():
+            continue
+        number = s.str.fullmatch(_NUMBER).fillna(False).astype(bool)
+        risky = starts & ~number
+        out[col] = s.astype(object).mask(risky, "'" + s[risky].astype("str"))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as the toolkit's CSV: BOM, ISO dates, formulas neutralised, no index.
+
+    Every CSV meant for a spreadsheet goes through this function.
+    """
+    path = Path(path)
+    # CRLF, as RFC 4180 and Excel have it: the csv writer then quotes any cell holding a
+    # bare CR too, which a spreadsheet would otherwise take as the start of a new row.
+    neutralise(_iso_dates(frame)).to_csv(path, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
+    return path
 
 
 def _iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -35,13 +89,11 @@ def write_findings(findings: pd.DataFrame, folder: Path) -> list[Path]:
     """Write ``findings.csv`` and ``findings.json`` into ``folder``."""
     folder = Path(folder)
     csv_path, json_path = folder / "findings.csv", folder / "findings.json"
-    _iso_dates(findings[list(FINDING_COLUMNS)]).to_csv(csv_path, index=False)
+    write_csv(findings[list(FINDING_COLUMNS)], csv_path)
     json_path.write_text(json.dumps(findings_records(findings), ensure_ascii=False, indent=1),
                          encoding="utf-8")
     return [csv_path, json_path]
 
 
 def write_kpis(kpis: pd.DataFrame, folder: Path) -> Path:
-    path = Path(folder) / "kpis.csv"
-    _iso_dates(kpis).to_csv(path, index=False)
-    return path
+    return write_csv(kpis, Path(folder) / "kpis.csv")
