@@ -29,10 +29,16 @@ from .errors import AuditError, ParameterError
 
 
 def _date(text: str) -> dt.date:
+    from .io.parse import EARLIEST, LATEST
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if not EARLIEST <= day <= LATEST:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the dates an audit can cover "
+                                         f"({EARLIEST.isoformat()} to {LATEST.isoformat()})")
+    return day
 
 
 def _whole(text: str, least: int) -> int:

@@ -24,15 +24,23 @@ __all__ = ["UnitAudit", "ScanResult", "audit_unit", "scan_source", "default_peri
 
 
 def as_date(value: object, name: str) -> dt.date:
-    """Accept a date, a datetime or an ISO string; refuse anything else."""
+    """Accept a date, a datetime or an ISO string within the dates records can carry
+    (``audit.io.parse.EARLIEST``–``LATEST``); refuse anything else."""
+    from .io.parse import EARLIEST, LATEST
+
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ParameterError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ParameterError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    if not EARLIEST <= day <= LATEST:
+        raise ParameterError(f"{name}: {day.isoformat()} is outside the dates an audit can cover "
+                             f"({EARLIEST.isoformat()} to {LATEST.isoformat()})")
+    return day
 
 
 def default_period(as_of: dt.date) -> tuple[dt.date, dt.date]:

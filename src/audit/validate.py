@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from .contract import TABLES
 from .errors import SourceError
 from .io.base import RawSource, as_text, to_arrow
-from .io.parse import REASONS, code_key, display, parse
+from .io.parse import code_key, display, parse_checked
 from .records import COUNT_COLUMNS, DTYPES, ISSUE_COLUMNS, CaseRecords, empty_frame
 
 __all__ = ["validate", "summary", "issue_line", "fingerprint"]
@@ -111,8 +111,9 @@ def _check_columns(t: _Table) -> None:
         if col.name not in t.raw:  # an optional column the source lacks
             t.typed[col.name] = pd.Series(pd.NA, index=t.raw.index, dtype=DTYPES[col.kind])
             continue
-        values, missing_, bad = parse(t.raw[col.name], col.kind)
-        t.add("DQ-SCHEMA", bad, col.name, REASONS[col.kind], reject=True)
+        values, missing_, problems = parse_checked(t.raw[col.name], col.kind)
+        for bad, reason in problems:
+            t.add("DQ-SCHEMA", bad, col.name, reason, reject=True)
         if not col.nullable:
             t.add("DQ-SCHEMA", missing_, col.name, "required value is missing", reject=True)
         if col.kind == "money":
@@ -352,7 +353,7 @@ def validate(raw: RawSource) -> CaseRecords:
             received = tables[name]["received_date"].to_numpy()
         if t.parts:
             issues.append(_issues(t, raw, cache))
-        counts.append((name, t.n, int((~t.reject).sum()), int(t.reject.sum())))
+        counts.append((name, t.n, int((~t.reject).sum()), int(t.reject.sum()), 0))
     return CaseRecords(
         tables=tables,
         present=frozenset(n for n in raw.tables if n in TABLES),
@@ -384,10 +385,10 @@ def summary(records: CaseRecords, limit: int = 20) -> str:
     lines = [f"source: {records.source}", f"fingerprint: {records.fingerprint}", ""]
     c = records.counts
     width = max([len("table"), *(len(str(n)) for n in c["table"])])
-    lines.append(f"{'table':<{width}}  {'read':>10}  {'audited':>10}  {'rejected':>10}")
+    lines.append(f"{'table':<{width}}  {'read':>10}  {'audited':>10}  {'rejected':>10}  {'after as-of':>11}")
     for row in c.itertuples(index=False):
         lines.append(f"{row.table:<{width}}  {row.rows_read:>10,}  {row.rows_audited:>10,}  "
-                     f"{row.rows_rejected:>10,}")
+                     f"{row.rows_rejected:>10,}  {row.rows_after_as_of:>11,}")
     i = records.issues
     lines.append("")
     if i.empty:

@@ -24,6 +24,8 @@ _STR = pd.StringDtype(na_value=float("nan"))  # pandas' default "str"
 
 
 def _types(t: pa.DataType) -> object:
+    if pa.types.is_uint64(t):  # may exceed int64: parse reports those, never wraps them
+        return pd.UInt64Dtype()
     if pa.types.is_integer(t):
         return pd.Int64Dtype()
     if pa.types.is_boolean(t):
