@@ -90,6 +90,8 @@ class CaseRecords:
         A description of where the records came from (path or redacted URL).
     fingerprint : str
         SHA-256 over the rows read, identifying the exact input.
+    files : dict of file name -> dict
+        For file sources, the ``sha256`` and ``bytes`` of each file as parsed.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -98,6 +100,8 @@ class CaseRecords:
     counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COUNT_COLUMNS)))
     source: str = ""
     fingerprint: str = ""
+    # File sources: each file's name -> sha256 and bytes of what was parsed.
+    files: dict[str, dict[str, object]] = field(default_factory=dict)
     # Derived series several rules share (each case's classification on a day, its
     # last action, ...), computed once per records object. Never mutate what it holds.
     _cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)

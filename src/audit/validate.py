@@ -295,12 +295,17 @@ def _row_hashes(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> np.ndarray:
 
 
 def fingerprint(raw: RawSource) -> str:
-    """SHA-256 over the rows read, table by table in name order.
+    """SHA-256 over the rows read, table by table in name order (and, for file sources,
+    over the SHA-256 of each file's bytes as parsed).
 
     Row hashes are sorted within a table, so the same rows give the same
     fingerprint whatever order a database returns them in.
     """
     digest = hashlib.sha256()
+    # The bytes actually parsed, for file sources: a file rewritten after it was read
+    # changes the fingerprint even where its rows happen to read the same.
+    for name in sorted(raw.files):
+        digest.update(f"file\0{name}\0{raw.files[name].get('sha256')}\0".encode())
     with duckdb.connect() as con:
         for name in sorted(raw.tables):
             df = raw.tables[name]
@@ -362,6 +367,7 @@ def validate(raw: RawSource) -> CaseRecords:
             {c: "int64" for c in COUNT_COLUMNS[1:]}),
         source=raw.description,
         fingerprint=fingerprint(raw),
+        files={name: dict(info) for name, info in raw.files.items()},
     )
 
 

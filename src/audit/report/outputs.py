@@ -153,7 +153,7 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
         "period": {"start": result.period_start.isoformat(), "end": result.period_end.isoformat()},
         "as_of": result.as_of.isoformat(),
         "input": {"source": redact(rec.source), "fingerprint": rec.fingerprint,
-                  "tables_present": sorted(rec.present)},
+                  "tables_present": sorted(rec.present), "files": rec.files},
         "rows": _records(rec.counts),
         "data_issues": int(len(rec.issues)),
         "findings": {
