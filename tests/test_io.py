@@ -83,7 +83,7 @@ def test_xlsx_round_trips_office_style(tmp_path):
     raw = load_raw(str(path))
     # The workbook really carries what office exports carry.
     cases = raw.tables["cases"]
-    assert isinstance(cases["received_date"].iloc[0], dt.datetime)  # a real date cell
+    assert isinstance(cases["received_date"].iloc[0], dt.date)  # a real date cell
     assert cases["received_date"].iloc[1] == "01/02/2024"
     assert cases["amount_due"].iloc[0] == "1.234.567"
     assert cases["long_prison_term"].iloc[2] == "có"
@@ -568,7 +568,7 @@ def test_corrupt_xlsx(tmp_path):
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")
     with pytest.raises(SourceError) as err:
         load_raw(str(path))
-    assert one_line(err).startswith(f"{path}: not a readable .xlsx workbook")
+    assert one_line(err).startswith(f"{path}: not a readable workbook")
     assert isinstance(err.value.__cause__, zipfile.BadZipFile | Exception)
 
 
@@ -605,8 +605,9 @@ def test_single_csv_and_unknown_files_are_refused(csv_dir, tmp_path):
         load_raw(str(other))
     old_excel = tmp_path / "so-lieu.xls"
     old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # an OLE2 (Excel 97-2003) header
-    with pytest.raises(SourceError, match=r"\.xls workbook is not read: .* save it as \.xlsx"):
-        load_raw(str(old_excel))
+    with pytest.raises(SourceError, match=r"so-lieu\.xls: not a readable workbook") as err:
+        load_raw(str(old_excel))  # a broken one is refused in one line (real ones are read)
+    one_line(err)
 
 
 def test_two_files_for_one_table(csv_dir):

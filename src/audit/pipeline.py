@@ -135,7 +135,7 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
         Also read the unit's province (its parent's units) so that rules comparing the
         unit, its valuers, auction organisations and bidders with their peers can run.
     """
-    from .io import load_records
+    from .io import records_reader
 
     as_of_d = as_date(as_of, "as_of")
     d_start, d_end = default_period(as_of_d)
@@ -144,7 +144,13 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
     lang = check_lang(lang)
     settings = load_settings(params_file)  # parameters are checked before any data is read
     _context(settings, as_of_d, start, end, lang)
-    loaded = source if isinstance(source, CaseRecords) else load_records(str(source), unit=unit_id)
+    # A file source is read once, for the unit and its peers alike (records_reader).
+    read = None
+    if isinstance(source, CaseRecords):
+        loaded = source
+    else:
+        read = records_reader(str(source))
+        loaded = read(unit_id)
     units = loaded.units
     match = units[units["unit_id"] == unit_id]
     if match.empty:
@@ -155,7 +161,7 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
     population = None
     peer_ids = peer_units(units, unit_id) if peers else [unit_id]
     if len(peer_ids) > 1:
-        whole = loaded if isinstance(source, CaseRecords) else load_records(str(source), unit=peer_ids)
+        whole = loaded if read is None else read(peer_ids)
         population = whole.for_units(peer_ids).as_of(as_of_d)
     ctx = _context(settings, as_of_d, start, end, lang, population)
     timings: dict[str, float] = {}

@@ -59,12 +59,15 @@ DATE_ORDER = {
 class _Table:
     """One table being checked: raw cells, typed columns, rejections and issues."""
 
-    def __init__(self, name: str, raw: pd.DataFrame, base: int, origin: str) -> None:
+    def __init__(self, name: str, raw: pd.DataFrame, base: int, origin: str,
+                 cell_issues: pd.DataFrame | None = None) -> None:
         self.name = name
         self.origin = origin
+        self.cell_issues = cell_issues
         index = raw.index.to_numpy()
         positions = index if np.issubdtype(index.dtype, np.integer) else np.arange(len(raw))
         self.source_row = positions.astype("int64") + base
+        self.labels = raw.index
         self.raw = raw.reset_index(drop=True)
         self.n = len(raw)
         self.reject = np.zeros(self.n, dtype=bool)
@@ -112,6 +115,13 @@ def _check_columns(t: _Table) -> None:
             t.typed[col.name] = pd.Series(pd.NA, index=t.raw.index, dtype=DTYPES[col.kind])
             continue
         values, missing_, problems = parse_checked(t.raw[col.name], col.kind)
+        found = _reader_issues(t, col.name)
+        for mask, reason in found:
+            t.add("DQ-SCHEMA", mask, col.name, reason, reject=True)
+        if found:  # reported once, for what the reader found, not again as unreadable or missing
+            seen = np.logical_or.reduce([m for m, _ in found])
+            problems = [(bad & ~seen, reason) for bad, reason in problems]
+            missing_ = missing_ & ~seen
         for bad, reason in problems:
             t.add("DQ-SCHEMA", bad, col.name, reason, reject=True)
         if not col.nullable:
@@ -125,6 +135,23 @@ def _check_columns(t: _Table) -> None:
             t.add("DQ-UNKNOWN-CODE", unknown, col.name, _not_in(col.vocabulary),
                   reject=(t.name, col.name) not in KEEP_UNKNOWN)
         t.typed[col.name] = values
+
+
+def _reader_issues(t: _Table, column: str) -> list[tuple[np.ndarray, str]]:
+    """The cells of ``column`` the reader flagged (RawSource.cell_issues), one mask per reason."""
+    found = t.cell_issues
+    if found is None or not len(found):
+        return []
+    mine = found[found["column"] == column]
+    positions = pd.Index(t.labels).get_indexer(mine["index"])
+    out = []
+    for reason in mine["reason"].unique():
+        mask = np.zeros(t.n, dtype=bool)
+        pos = positions[(mine["reason"] == reason).to_numpy() & (positions >= 0)]
+        mask[pos] = True
+        if mask.any():
+            out.append((mask, str(reason)))
+    return out
 
 
 def _not_in(vocabulary: tuple[str, ...]) -> str:
@@ -346,7 +373,7 @@ def validate(raw: RawSource) -> CaseRecords:
             tables[name] = empty_frame(name)
             continue
         t = _Table(name, raw.tables[name], raw.row_base.get(name, 1),
-                   raw.origin.get(name, raw.description))
+                   raw.origin.get(name, raw.description), raw.cell_issues.get(name))
         _check_columns(t)
         _check_orphans(t, valid)
         _check_duplicates(t)

@@ -48,6 +48,9 @@ class RawSource:
     files : dict of file name -> dict
         For file sources, each file read: ``sha256`` and ``bytes`` of exactly the
         bytes that were parsed (read once, hashed, then parsed from memory).
+    cell_issues : dict of table name -> DataFrame
+        Cells the reader could not take as values (``index``, ``column``, ``value``,
+        ``reason``); validation reports each as DQ-SCHEMA and rejects its row.
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -55,6 +58,9 @@ class RawSource:
     description: str = ""
     row_base: dict[str, int] = field(default_factory=dict)
     files: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Cells a reader found unusable before any typing (a formula with no saved result), per
+    # table: a frame of index (the row's label in ``tables``), column, value and reason.
+    cell_issues: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def read_file_bytes(path: Path, table: str | None = None) -> tuple[bytes, dict[str, object]]:

@@ -44,7 +44,7 @@ FILES = {
     "conclusion_md": "conclusion.md",
     "manifest_json": "manifest.json",
 }
-_PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "sqlalchemy", "openpyxl", "pyyaml", "holidays",
+_PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "sqlalchemy", "openpyxl", "python-calamine", "pyyaml", "holidays",
              "scikit-learn", "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel",
              "python-docx")
 def sha256(path: str | Path) -> str:
