@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .contract import FINDING_COLUMNS
 
 __all__ = ["write_findings", "write_kpis", "findings_records", "write_csv", "neutralise",
-           "CSV_ENCODING"]
+           "CSV_ENCODING", "scan_manifest"]
 
 CSV_ENCODING = "utf-8-sig"
 # What makes a spreadsheet read a cell as a formula (OWASP, CSV injection), with the
@@ -97,3 +98,47 @@ def write_findings(findings: pd.DataFrame, folder: Path) -> list[Path]:
 
 def write_kpis(kpis: pd.DataFrame, folder: Path) -> Path:
     return write_csv(kpis, Path(folder) / "kpis.csv")
+
+
+def scan_manifest(result: Any, args: Any, started: str) -> dict[str, Any]:
+    """What a scan's manifest.json records besides its files: parameters as given (the source
+    without credentials), the input's fingerprint, rows read, findings, rule parameters in
+    force (the rule pack), toolkit and environment."""
+    from . import __version__
+    from .redact import redact
+    from .report.outputs import environment, utc_now
+    from .rules.registry import all_rules
+    from .verify import file_record
+
+    rec, f = result.records, result.findings
+    params_file = getattr(args, "params", None)
+    return {
+        "version": __version__,
+        "kind": "scan",
+        "parameters": {
+            "source": redact(args.source), "as_of": args.as_of.isoformat(),
+            "period_start": args.period_start.isoformat() if args.period_start else None,
+            "period_end": args.period_end.isoformat() if args.period_end else None,
+            "lang": args.lang, "params_file": str(params_file) if params_file else None,
+            "params_file_sha256": file_record(params_file)["sha256"] if params_file else None,
+        },
+        "input": {"source": redact(rec.source), "fingerprint": rec.fingerprint,
+                  "tables_present": sorted(rec.present), "files": rec.files},
+        "rows": json.loads(rec.counts.to_json(orient="records")),
+        "data_issues": int(len(rec.issues)),
+        "findings": {
+            "total": int(len(f)),
+            "by_category": {str(k): int(v) for k, v in f["category"].value_counts().sort_index().items()},
+            "by_severity": {str(k): int(v) for k, v in f["severity"].value_counts().sort_index().items()},
+        },
+        "units": int(result.kpis["unit_id"].nunique()) if len(result.kpis) else 0,
+        "settings": _settings(all_rules(), args),
+        "started_at": started, "finished_at": utc_now(),
+        "environment": environment(),
+    }
+
+
+def _settings(rules: Any, args: Any) -> dict[str, Any]:
+    from .config import load_settings
+
+    return load_settings(getattr(args, "params", None)).effective([r.rule_id for r in rules])
