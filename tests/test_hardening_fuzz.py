@@ -158,10 +158,12 @@ def test_csv_loader(rows, quoted):
         frame = _cases_with(rows)
         if quoted:  # a proper CSV: every row must be read
             buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
+            # CRLF, so that the writer quotes a bare CR too (with "\n" it would not, and the
+            # file would hold a real line break inside the record)
+            writer = csv.writer(buffer, lineterminator="\r\n")
             writer.writerow(frame.columns)
             writer.writerows([[_text(v) for v in r] for r in frame.itertuples(index=False)])
-            path.write_text(buffer.getvalue(), encoding="utf-8")
+            path.write_bytes(buffer.getvalue().encode("utf-8", "surrogatepass"))
         else:  # naively joined, as a broken exporter writes it: quotes and commas break it
             lines = [",".join(frame.columns)] + [",".join(_text(v) for v in r)
                                                  for r in frame.itertuples(index=False)]
