@@ -10,7 +10,7 @@ DEMO_DB := outputs/demo/demo.duckdb
 DEMO_UNIT ?= KV01
 DEMO_AS_OF ?= 2026-10-15
 
-.PHONY: setup demo test browser lab bench clean
+.PHONY: setup demo test browser office lab bench clean
 
 setup: $(STAMP)
 
@@ -27,7 +27,7 @@ $(DEMO_DB): $(STAMP)
 
 demo: $(DEMO_DB)
 	$(BIN)/audit run --source $(DEMO_DB) --unit $(DEMO_UNIT) --as-of $(DEMO_AS_OF) \
-	    --period-start 2025-10-01 --period-end 2026-09-30 --out outputs/demo/$(DEMO_UNIT)
+	    --inspection params/inspection-example.yaml --out outputs/demo/$(DEMO_UNIT)
 
 # The browser test opens report.html in Debian's Chromium (Playwright drives it; it
 # never downloads a browser). Installing it needs root, as on CI.
@@ -35,7 +35,15 @@ browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 	    || echo "chromium is not installed and could not be installed: the browser test will fail under CI"
 
-test: $(STAMP) browser
+# The conclusion's PDF test converts conclusion.docx with LibreOffice and renders its pages
+# with poppler, both from Debian (installing them needs root, as on CI).
+office:
+	@(command -v soffice >/dev/null && command -v pdftoppm >/dev/null) || \
+	    (apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui \
+	        poppler-utils fonts-liberation >/dev/null) \
+	    || echo "LibreOffice could not be installed: the conclusion's PDF test will be skipped"
+
+test: $(STAMP) browser office
 	$(BIN)/python -m ruff check src tests benchmarks
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest

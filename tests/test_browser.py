@@ -181,3 +181,14 @@ def test_screenshots_for_a_person(visit):
     v.page.screenshot(path=str(ARTIFACTS / f"report-{lang}.png"))
     v.page.screenshot(path=str(ARTIFACTS / f"report-{lang}-full.png"), full_page=True)
     assert (ARTIFACTS / f"report-{lang}.png").stat().st_size > 10_000
+
+
+def test_the_report_prints_on_a4_and_tells_the_conclusions_story(visit):
+    lang, v = visit
+    page = v.page
+    # The same split as the conclusion: violations, those from before the period, leads.
+    groups = page.eval_on_selector_all("section.category h4.split", "hs => hs.map(h => h.className)")
+    assert any("violations" in g for g in groups) and any("indicators" in g for g in groups)
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)

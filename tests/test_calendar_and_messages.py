@@ -49,7 +49,7 @@ def test_every_message_has_every_language():
 
 
 def test_formats():
-    assert fmt_money(1234567, "vi") == "1.234.567 ₫" and fmt_money(1234567, "en") == "1,234,567 VND"
+    assert fmt_money(1234567, "vi") == "1.234.567 đồng" and fmt_money(1234567, "en") == "1,234,567 VND"
     assert fmt_date(dt.date(2026, 3, 2), "vi") == "02/03/2026" and fmt_date(dt.date(2026, 3, 2), "en") == "2026-03-02"
 
 

@@ -71,8 +71,8 @@ def test_notebook_is_committed_clean_with_literal_parameters():
     assert {k: namespace[k] for k in ("source", "unit_id", "as_of", "lang", "output_dir")} == {
         "source": "outputs/demo/demo.duckdb", "unit_id": "KV01", "as_of": "2026-10-15",
         "lang": "vi", "output_dir": "outputs/demo/KV01"}
-    # Opened in JupyterLab it reproduces make demo's report: the statistical year 2025-26.
-    assert (namespace["period_start"], namespace["period_end"]) == ("2025-10-01", "2026-09-30")
+    # No period: the last complete statistical year before the audit date, as make demo's report.
+    assert (namespace["period_start"], namespace["period_end"]) == (None, None)
     assert namespace["params_file"] is None
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
@@ -117,7 +117,7 @@ def test_sections_format_money_and_dates_per_language(shown):
     vi_html, en_html = html["vi"], html["en"]
     assert "Kết quả thi hành án" in vi_html and "Enforcement results" in en_html
     assert "15/10/2026" in vi_html and "2026-10-15" in en_html
-    assert re.search(r"\d{1,3}(\.\d{3})+ ₫", vi_html) and re.search(r"\d{1,3}(,\d{3})+ VND", en_html)
+    assert re.search(r"\d{1,3}(\.\d{3})+ đồng", vi_html) and re.search(r"\d{1,3}(,\d{3})+ VND", en_html)
     assert "dtype" not in vi_html and "<script" not in vi_html
     assert "Luật Thi hành án dân sự số 106/2025/QH15" in vi_html  # the packs in force, by name
 
@@ -125,13 +125,15 @@ def test_sections_format_money_and_dates_per_language(shown):
 def test_a_short_period_is_flagged_in_the_summary(shown):
     from audit.report.sections import summary_html
 
-    short = _small_audit("vi")  # the default period: 01/10/2026 to the audit date
-    assert "Kỳ chỉ gồm 15 ngày" in summary_html(short)
-    english = _small_audit("en")
-    assert "only 15 days long" in summary_html(english)
     cases = [{"case_id": "C1", "received_date": "2026-01-05", "amount_due": 1_000_000}]
-    year = audit_unit(make_records(cases=cases), "KV01", AS_OF, "2025-10-01", "2026-09-30")
-    assert "class=\"caution\"" not in summary_html(year) and "Kỳ chỉ gồm" not in summary_html(year)
+    short = audit_unit(make_records(cases=cases), "KV01", AS_OF, "2026-10-01", AS_OF)
+    assert "kỳ kiểm tra (15 ngày) chỉ là một phần của năm thống kê 2026-2027" in summary_html(short)
+    english = audit_unit(make_records(cases=cases), "KV01", AS_OF, "2026-10-01", AS_OF, lang="en")
+    assert "the period inspected (15 days) is only part of the statistical year" in summary_html(english)
+    # No period given: the last complete statistical year, nothing to warn about.
+    year = audit_unit(make_records(cases=cases), "KV01", AS_OF)
+    assert (year.period_start, year.period_end) == (dt.date(2025, 10, 1), dt.date(2026, 9, 30))
+    assert '<span class="caution">' not in summary_html(year)
 
 
 def test_finding_lists_are_capped_with_a_note(shown):
@@ -177,7 +179,8 @@ def test_write_outputs_follow_the_contract(tmp_path):
     assert len(data) == len(rows)
     manifest = json.loads(paths["manifest_json"].read_text(encoding="utf-8"))
     assert manifest["findings"]["total"] == len(rows)
-    assert manifest["period"] == {"start": "2026-10-01", "end": AS_OF}
+    assert manifest["period"] == {"start": "2025-10-01", "end": "2026-09-30", "kind": "statistical_year",
+                                  "defaulted": True}
     assert "DL-DECISION" in manifest["settings"]["rules"]
     for name, info in manifest["outputs"].items():
         assert sha256(tmp_path / name) == info["sha256"]
@@ -372,18 +375,18 @@ def test_the_command_line_passes_dispositions_and_remedy_days(demo_db, tmp_path,
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["remedy_days"] == 60
     assert manifest["conclusion"]["dispositions"]["dismissed"] == 1
-    assert manifest["conclusion"]["findings_stated"] == manifest["findings"]["total"] - 1
+    assert manifest["conclusion"]["findings_not_dismissed"] == manifest["findings"]["total"] - 1
+    assert manifest["conclusion"]["remedy_days"] == 60
     md = (out / "conclusion.md").read_text(encoding="utf-8")
-    deadline = dt.date.fromisoformat(AS_OF) + dt.timedelta(days=60)
-    assert deadline.strftime("%d/%m/%Y") in md
+    assert "trong thời hạn 60 ngày kể từ ngày nhận Kết luận" in md
 
 
 def test_the_command_line_refuses_negative_remedy_days(capsys):
     from audit.cli import main
 
     with pytest.raises(SystemExit) as info:
-        main(["run", "--source", ".", "--unit", "KV01", "--as-of", AS_OF, "--out", "x", "--remedy-days", "-1"])
-    assert info.value.code == 2 and "must be at least 0" in capsys.readouterr().err
+        main(["run", "--source", ".", "--unit", "KV01", "--as-of", AS_OF, "--out", "x", "--remedy-days", "0"])
+    assert info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
 
 
 # -- from a real PostgreSQL database to the reviewer's HTML ---------------------

@@ -18,10 +18,16 @@ from audit.i18n import LANGUAGES, catalogue
 REPORT = Path(__file__).resolve().parents[1] / "src" / "audit" / "report"
 # Modules that build what reviewers read (the runner's and manifest's own messages are
 # for operators, in English, like the rest of the command line's).
-READER_FACING = sorted([*REPORT.glob("sections/*.py"), REPORT / "display.py", REPORT / "charts.py",
-                        REPORT / "charts_market.py", REPORT / "conclusion.py", REPORT / "documents.py",
-                        REPORT / "workbook.py", REPORT / "facts.py"])
+# (The conclusion's inspection-file reader and data model speak to operators and developers.)
+_OPERATOR_FACING = {"inspection.py", "model.py"}
+READER_FACING = sorted([*REPORT.glob("sections/*.py"),
+                        *(p for p in REPORT.glob("conclusion/*.py") if p.name not in _OPERATOR_FACING),
+                        REPORT / "display.py",
+                        REPORT / "charts.py", REPORT / "charts_market.py", REPORT / "workbook.py",
+                        REPORT / "facts.py"])
 _USED_KEY = re.compile(r"""t\(\s*f?["']((?:report|conclusion|workbook)\.[\w.{}\-]+)["']""")
+# The conclusion's writer asks for its keys without the "conclusion." prefix.
+_CONCLUSION_KEY = re.compile(r"""_m\(\s*f?["']([\w.{}\-]+)["']""")
 # Technical strings that read like words: matplotlib placements, Word fonts and
 # styles, CSS class lists.
 TECHNICAL = frozenset({"lower left", "upper left", "offset points", "Times New Roman", "List Number",
@@ -41,7 +47,9 @@ def test_every_message_has_both_languages(prefix):
 def test_every_key_the_code_asks_for_exists():
     known = catalogue()
     for path in READER_FACING:
-        for key in _USED_KEY.findall(path.read_text(encoding="utf-8")):
+        text = path.read_text(encoding="utf-8")
+        keys = _USED_KEY.findall(text) + [f"conclusion.{k}" for k in _CONCLUSION_KEY.findall(text)]
+        for key in keys:
             if "{" in key:  # a key built from a code: check the fixed part is a known prefix
                 stem = key.split("{")[0]
                 assert any(k.startswith(stem) for k in known), (path.name, key)
@@ -62,7 +70,8 @@ def _docstrings(tree: ast.AST) -> set[int]:
 def _human(text: str) -> bool:
     """Prose, as opposed to markup, CSS, formats, codes and identifiers."""
     visible = re.sub(r"<[^>]*>?|\{[^}]*\}|&\w+;", " ", text)
-    if text in TECHNICAL or re.search(r"[=:;#]\s*$|^\s*[.#]?[\w-]+\s*\{|\b(?:class|style|data|aria|href|src)\b", text):
+    # Word paragraph styles of the conclusion's template ("KL Heading 1") are names, not prose.
+    if text in TECHNICAL or text.startswith("KL ") or re.search(r"[=:;#]\s*$|^\s*[.#]?[\w-]+\s*\{|\b(?:class|style|data|aria|href|src)\b", text):
         return False
     return bool(_WORDS.search(visible))
 

@@ -84,7 +84,7 @@ def test_assets_found_on_latest_verification(run):
     f = run(records, "2026-10-15", "MC-ASSETS-FOUND")
     assert len(f) == 1 and "house" in f["evidence"].iloc[0] and f["amount"].iloc[0] == 900_000_000
     vi = run(records, "2026-10-15", "MC-ASSETS-FOUND", lang="vi")
-    assert "nhà" in vi["evidence"].iloc[0] and "900.000.000 ₫" in vi["evidence"].iloc[0]
+    assert "nhà" in vi["evidence"].iloc[0] and "900.000.000 đồng" in vi["evidence"].iloc[0]
 
 
 def test_assets_found_outcome_with_conditions(run):

@@ -1,8 +1,10 @@
 """Sampling without a database: sample-size formulas, π, the PPS scheme's frequencies,
-allocation, coverage, parameters, messages and the notebook."""
+allocation, coverage, parameters, public rounds, the secret and the seed, the hash-chained
+log, messages and the notebook."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from pathlib import Path
@@ -18,10 +20,12 @@ from audit.errors import ParameterError
 from audit.i18n import LANGUAGES, catalogue
 from audit.sampling import attribute_sample_size, load_params, mus_sample_size
 from audit.sampling.cases import EXPANSION_FACTORS, _mus, _stratified, allocate, draw_cases
-from audit.sampling.commit import commitment, rng
 from audit.sampling.history import coverage
+from audit.sampling.log import LOG_NAME, LogError, append_log, check_log
 from audit.sampling.params import DEFAULTS, check_params
+from audit.sampling.public import first_round, normalise_value, parse_round, read_values
 from audit.sampling.report import NOTEBOOK
+from audit.sampling.seal import commitment, derive_seed, rng
 from audit.sampling.units import draw_units, inclusion_probabilities, select, systematic_pps
 
 
@@ -147,9 +151,16 @@ def test_systematic_pps_takes_certain_units_and_exactly_k():
         assert 0 in got and 5 not in got and len(got) == 3
 
 
-def test_commitment_is_sha256_of_the_seed():
-    seed = bytes(32)
-    assert commitment(seed) == hashlib.sha256(seed).hexdigest()
+def test_commitment_binds_secret_and_inputs_and_the_seed_needs_the_public_value():
+    secret, inputs = bytes(range(32)), hashlib.sha256(b"inputs").hexdigest()
+    promise = commitment(secret, inputs)
+    assert promise == hashlib.sha256(b"thads-sampling/2 commitment\x00" + secret + bytes.fromhex(inputs)).hexdigest()
+    assert commitment(bytes(32), inputs) != promise != commitment(secret, hashlib.sha256(b"other").hexdigest())
+    seed = derive_seed(secret, "12345", promise)
+    assert seed == derive_seed(secret, "12345", promise) and len(seed) == 32
+    # Every part moves the seed: another public value, another commitment, another secret.
+    assert len({seed, derive_seed(secret, "12346", promise), derive_seed(secret, "12345", "0" * 64),
+                derive_seed(bytes(32), "12345", promise)}) == 4
     assert rng(seed, "a").random() == rng(seed, "a").random() != rng(seed, "b").random()
 
 
@@ -281,6 +292,10 @@ def test_params_yaml_holds_the_builtin_defaults():
     ("cases:\n  strata: [district]\n", "unknown value 'district'"),
     ("cases:\n  expected_rate: 0.06\n", "expected_rate must be below"),
     ("cases:\n  confidence: 0.97\n  expected_misstatement: 1000\n", "no expansion factor"),
+    ("draw:\n  delay_hours: -1\n", "draw.delay_hours: must be at least 0"),
+    ("draw:\n  delay_hours: 99999\n", "draw.delay_hours: must be at most 2160"),
+    ("draw:\n  public_source: my-dice\n", "draw.public_source: unknown value 'my-dice'"),
+    ("draw:\n  seed: 42\n", "unknown key 'draw.seed'"),
 ])
 def test_bad_params_name_the_file_and_key(tmp_path, text, message):
     path = tmp_path / "inspection.yaml"
@@ -314,10 +329,124 @@ def test_sampling_notebook_is_committed_clean_with_literal_parameters():
     assert len(params) == 1
     namespace: dict = {}
     exec(params[0].source, namespace)  # plain literals only
-    assert {"source", "as_of", "cycle", "count", "output_dir", "lang"} <= set(namespace)
+    assert set(namespace) - {"__builtins__"} == {"output_dir", "lang"}
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
-    # Thin: every computation is a call into audit.sampling.
+    # Thin, and it draws nothing: it reads the recorded cycle and shows it.
     body = "\n".join(c.source for c in code if c is not params[0])
-    assert "sampling.sample_units(" in body and "def " not in body and "for " not in body
+    assert "sampling.read_cycle(" in body and "def " not in body and "for " not in body
+    assert "sampling.commit_" not in body and "sampling.draw(" not in body
     assert Path(NOTEBOOK).parent.name == "notebooks"
+
+
+# -- public randomness: the round is assigned, the value is checked ---------------------
+def _utc(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_drand_rounds_follow_the_chain_schedule():
+    # Quicknet: round 1 at 1692803367 (Unix time), one round every 3 seconds.
+    assert parse_round("drand-quicknet", "1").starts_at == dt.datetime.fromtimestamp(1692803367, dt.UTC)
+    assert parse_round("drand-quicknet", "27946612").starts_at == _utc(2026, 4, 20)
+    assert first_round("drand-quicknet", _utc(2026, 4, 20) - dt.timedelta(microseconds=1)).round == "27946612"
+    # A round that starts at the very moment is not "after" it: the next one is named.
+    assert first_round("drand-quicknet", _utc(2026, 4, 20)).round == "27946613"
+
+
+def test_lottery_rounds_are_draw_dates_in_hanoi_time():
+    # XSMB draws from 18:15 Hanoi time (11:15 UTC); results are complete by 19:00.
+    before = first_round("xsmb", _utc(2026, 11, 4, 11, 14))
+    assert before.round == "2026-11-04" and before.starts_at == _utc(2026, 11, 4, 11, 15)
+    assert before.published_at == _utc(2026, 11, 4, 12, 0)
+    assert first_round("xsmb", _utc(2026, 11, 4, 11, 15)).round == "2026-11-05"  # drawing has begun
+    # 17:30 UTC on the 4th is 00:30 on the 5th in Hanoi: rounds are Hanoi dates.
+    assert first_round("xsmb", _utc(2026, 11, 4, 17, 30)).round == "2026-11-05"
+    assert first_round("nist-beacon", _utc(2026, 11, 4, 10, 0, 0)).round == "2026-11-04T10:01Z"
+
+
+@pytest.mark.parametrize(("source", "typed", "kept"), [
+    ("xsmb", " 04 817 ", "04817"),
+    ("drand-quicknet", "AB" * 32, "ab" * 32),
+    ("nist-beacon", "0F" * 64, "0f" * 64),
+])
+def test_public_values_are_kept_in_one_spelling(source, typed, kept):
+    assert normalise_value(source, typed) == kept
+
+
+@pytest.mark.parametrize(("source", "typed", "message"), [
+    ("xsmb", "1234", "five digits"), ("xsmb", "12345x", "five digits"), ("xsmb", "１２３４５", "five digits"),
+    ("drand-quicknet", "ab" * 31, "64 hexadecimal"), ("nist-beacon", "zz" * 64, "128 hexadecimal"),
+])
+def test_malformed_public_values_are_refused(source, typed, message):
+    with pytest.raises(ParameterError, match=message):
+        normalise_value(source, typed)
+
+
+def test_values_file_lines_name_source_round_and_value(tmp_path):
+    path = tmp_path / "values.txt"
+    path.write_text("# read from the official results\nxsmb 2026-11-04 04817\n\n"
+                    "drand-quicknet 33661013 " + "ab" * 32 + "  # quicknet\n", encoding="utf-8")
+    assert read_values(path) == {("xsmb", "2026-11-04"): "04817", ("drand-quicknet", "33661013"): "ab" * 32}
+    path.write_text("xsmb 2026-11-04\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="expected SOURCE ROUND VALUE") as info:
+        read_values(path)
+    assert f"{path}, row 1" in str(info.value)
+    path.write_text("xsmb 2026-13-04 04817\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="not a date"):
+        read_values(path)
+
+
+# -- the hash-chained log --------------------------------------------------------------
+def _log_with(tmp_path, n: int = 4):
+    for i in range(n):
+        append_log(tmp_path, f"2026-11-0{i + 1}T00:00:00.000000Z", {"event": "note", "i": i})
+    return tmp_path / LOG_NAME
+
+
+def test_the_log_chains_every_line(tmp_path):
+    path = _log_with(tmp_path)
+    events = check_log(tmp_path)
+    assert [e["seq"] for e in events] == [1, 2, 3, 4]
+    assert events[0]["prev"] == "0" * 64
+    assert all(b["prev"] == a["hash"] for a, b in zip(events, events[1:], strict=False))
+    assert path.read_text(encoding="utf-8").count("\n") == 4
+
+
+@pytest.mark.parametrize(("attack", "row", "message"), [
+    ("edit", 2, "was edited"), ("swap", 2, "chain is broken"), ("delete", 2, "chain is broken"),
+    ("delete_first", 1, "chain is broken"), ("edit_last", 4, "was edited"), ("garbage", 3, "not JSON"),
+])
+def test_any_change_to_the_log_is_found_at_its_line(tmp_path, attack, row, message):
+    path = _log_with(tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if attack == "edit":
+        lines[1] = lines[1].replace('"i": 1', '"i": 7')
+    elif attack == "edit_last":
+        lines[3] = lines[3].replace('"i": 3', '"i": 8')
+    elif attack == "swap":
+        lines[1], lines[2] = lines[2], lines[1]
+    elif attack == "delete":
+        del lines[1]
+    elif attack == "delete_first":
+        del lines[0]
+    else:
+        lines[2] = lines[2][:-5]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LogError, match=message) as info:
+        check_log(tmp_path)
+    assert f"row {row}" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_log_without_a_chain_is_refused_not_extended(tmp_path):
+    (tmp_path / LOG_NAME).write_text('{"event": "commit", "commitment": "ab"}\n', encoding="utf-8")
+    with pytest.raises(LogError, match="without a hash chain"):
+        check_log(tmp_path)
+    with pytest.raises(LogError, match="without a hash chain"):
+        append_log(tmp_path, "2026-11-01T00:00:00.000000Z", {"event": "x"})
+
+
+def test_logged_text_never_keeps_a_password(tmp_path):
+    event = append_log(tmp_path, "2026-11-01T00:00:00.000000Z",
+                       {"event": "verify", "message": "cannot read postgresql://audit:s3cret@db.local/thads"})
+    assert "s3cret" not in (tmp_path / LOG_NAME).read_text(encoding="utf-8")
+    assert event["message"] == "cannot read postgresql://audit:***@db.local/thads"

@@ -2,12 +2,15 @@
 
     audit run       --source SRC --unit UNIT --as-of DATE --out DIR   one unit, notebook → HTML
     audit scan      --source SRC --as-of DATE --out DIR               every unit, no notebook
+    audit render    EXECUTED.ipynb                                   a papermill run's report.html
+    audit template  --out FILE.xlsx                                  a blank input workbook to fill in
     audit validate  SRC                                              data-quality summary
     audit verify    DIR                                              check a run's files against its manifest
     audit demo-data --out PATH                                       the synthetic demo database
-    audit sample units  --source SRC --as-of DATE --cycle NAME --count K   surprise-inspection draw
-    audit sample cases  --source SRC --unit UNIT --as-of DATE --cycle NAME a unit's cases to inspect
-    audit sample verify DIR                                          recompute and check a cycle's draws
+    audit sample commit units --source SRC --as-of DATE --cycle NAME --count K   commit to a unit draw
+    audit sample commit cases --source SRC --unit UNIT --as-of DATE --cycle NAME commit to a case draw
+    audit sample draw   DIR [--unit UNIT] --public-value VALUE         draw, after the delay
+    audit sample verify DIR                                          recompute and check a cycle
     audit sample report DIR                                          the cycle's HTML page
 
 Every failure the user can cause ends with one line on stderr and a non-zero
@@ -59,10 +62,6 @@ def _positive(text: str) -> int:
     return _whole(text, 1)
 
 
-def _non_negative(text: str) -> int:
-    return _whole(text, 0)
-
-
 def _add_period(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", required=True, type=_date, help="audit date (YYYY-MM-DD); later events are ignored")
     p.add_argument("--period-start", type=_date, help="start of the statistical period (default: 1 October)")
@@ -83,15 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_period(run)
     run.add_argument("--out", required=True, type=Path, help="folder for the report and findings")
     run.add_argument("--dispositions", type=Path,
-                     help="CSV finding_id,disposition (confirmed|dismissed): dismissed findings "
-                          "are left out of the conclusion")
-    run.add_argument("--remedy-days", type=_non_negative, default=30,
-                     help="days after the audit date given to remedy the findings (default 30)")
+                     help="CSV finding_id,disposition (confirmed|dismissed): the conclusion then "
+                          "states only the confirmed violations")
+    run.add_argument("--inspection", type=Path,
+                     help="the inspection's YAML: issuer, signer, legal bases, recipients, targets and "
+                          "deadlines of the conclusion (params/inspection-example.yaml)")
+    run.add_argument("--remedy-days", type=_positive,
+                     help="days to remedy the violations, overriding the inspection file (default 30)")
 
     scan = sub.add_parser("scan", help="measures and rules over every unit, without a notebook")
     scan.add_argument("--source", required=True)
     _add_period(scan)
     scan.add_argument("--out", required=True, type=Path)
+
+    render = sub.add_parser("render", help="render a unit notebook executed by papermill as its report.html")
+    render.add_argument("notebook", type=Path, help="the executed notebook (papermill's output)")
+    render.add_argument("--out", type=Path, help="the HTML file (default: report.html beside the notebook)")
+
+    tpl = sub.add_parser("template", help="write a blank input workbook (one sheet per table) to fill in")
+    tpl.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
 
     val = sub.add_parser("validate", help="read a source and print its data-quality summary")
     val.add_argument("source")
@@ -111,8 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_sample(sub: argparse._SubParsersAction) -> None:
-    sample = sub.add_parser("sample", help="surprise-inspection sampling: draw units or cases, verify, report")
+    sample = sub.add_parser("sample", help="surprise-inspection sampling: commit, draw, verify, report")
     actions = sample.add_subparsers(dest="sample_command", required=True, metavar="ACTION")
+
+    commit = actions.add_parser("commit", help="step 1: fix and publish a draw's inputs, seal its secret")
+    kinds = commit.add_subparsers(dest="kind", required=True, metavar="KIND")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--source", required=True, help="case records of every unit (path or database URL)")
@@ -121,23 +133,42 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--out", type=Path, help="the cycle's folder (default outputs/sampling/CYCLE)")
         p.add_argument("--params", type=Path, help="overrides of params/sampling.yaml")
         p.add_argument("--rule-params", type=Path, help="an inspection's rule parameters (as audit run --params)")
-        p.add_argument("--redraw", action="store_true", help="replace the cycle's recorded draw (needs --reason)")
-        p.add_argument("--reason", help="why the draw is replaced; written to the sampling log")
+        p.add_argument("--secrets-dir", type=Path, default=os.environ.get("AUDIT_SAMPLING_SECRETS") or None,
+                       help="where the sealed secret waits for the draw (default CYCLE/sealed; "
+                            "env AUDIT_SAMPLING_SECRETS)")
+        p.add_argument("--redraw", action="store_true",
+                       help="replace the cycle's commitment (needs --reason; the old one stays in the log)")
+        p.add_argument("--reason", help="why the commitment is replaced; written to the sampling log")
 
-    units = actions.add_parser("units", help="draw units with probability proportional to risk")
+    units = kinds.add_parser("units", help="commit to drawing units with probability proportional to risk")
     common(units)
     units.add_argument("--count", required=True, type=_positive, help="units to draw")
     units.add_argument("--history", type=Path, help="CSV unit_id,inspected_on of inspections outside the tool")
-    units.add_argument("--report", action="store_true", help="also render the cycle's report.html")
-    units.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default vi)")
 
-    cases = actions.add_parser("cases", help="draw the cases to inspect in one unit")
+    cases = kinds.add_parser("cases", help="commit to drawing the cases to inspect in one unit")
     common(cases)
     cases.add_argument("--unit", required=True, help="unit_id of the unit")
 
-    verify = actions.add_parser("verify", help="recompute a cycle's draws from the revealed seeds and check them")
+    for name in ("draw", "reveal"):
+        draw = actions.add_parser(name, help="step 2: after the delay, draw with the public value"
+                                  + (" (same as draw)" if name == "reveal" else ""))
+        draw.add_argument("dir", type=Path, help="the cycle's folder")
+        draw.add_argument("--unit", help="draw this unit's cases (default: the unit draw)")
+        value = draw.add_mutually_exclusive_group()
+        value.add_argument("--public-value", metavar="VALUE",
+                           help="the committed round's published value (or 'SOURCE ROUND VALUE')")
+        value.add_argument("--public-values", type=Path, metavar="FILE",
+                           help="a file of 'SOURCE ROUND VALUE' lines holding the committed round's value")
+        draw.add_argument("--report", action="store_true", help="also render the cycle's report.html")
+        draw.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default vi)")
+
+    verify = actions.add_parser("verify", help="recompute and check everything recorded for a cycle")
     verify.add_argument("dir", type=Path, help="the cycle's folder")
-    verify.add_argument("--source", help="read the records from here instead of the recorded source")
+    verify.add_argument("--source", help="also rebuild the committed frames from these records")
+    verify.add_argument("--commitment", help="the commitment as it was published before the draw")
+    verify.add_argument("--public-value", action="append", default=[], metavar="VALUE",
+                        help="a public value as read from its source ('VALUE' for the unit draw, or "
+                             "'SOURCE ROUND VALUE'); repeatable")
 
     report = actions.add_parser("report", help="render the cycle's report.html from its recorded draw")
     report.add_argument("dir", type=Path, help="the cycle's folder")
@@ -149,7 +180,8 @@ def _run(args: argparse.Namespace) -> int:
 
     outputs = run_unit_report(args.source, args.unit, args.as_of, args.out, period_start=args.period_start,
                               period_end=args.period_end, lang=args.lang, params_file=args.params,
-                              dispositions=args.dispositions, remedy_days=args.remedy_days)
+                              dispositions=args.dispositions, inspection=args.inspection,
+                              remedy_days=args.remedy_days)
     print(f"report:     {outputs.report_html}")
     print(f"findings:   {outputs.findings_csv} (also .json, .xlsx)")
     print(f"conclusion: {outputs.conclusion_docx} (also .md)")
@@ -193,6 +225,23 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render(args: argparse.Namespace) -> int:
+    from .report.html import render_executed
+
+    print(f"report: {render_executed(args.notebook, args.out)}")
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from .template import write_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise ParameterError("the template is an Excel workbook: give a file name ending in .xlsx",
+                             file=str(args.out))
+    print(f"template: {write_template(args.out)}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .io import load_records
     from .validate import summary
@@ -211,44 +260,80 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _sample(args: argparse.Namespace) -> int:
     from . import sampling
+    from .sampling.public import parse_round, where_to_read
+
+    def head(line: dict) -> str:
+        return f"line {line['seq']}, {line['hash']}"
 
     action = args.sample_command
-    if action in ("units", "cases") and args.redraw and not (args.reason or "").strip():
-        raise ParameterError("--redraw needs --reason TEXT: every redraw is logged with its reason")
-    if action == "units":
-        draw = sampling.sample_units(args.source, args.as_of, args.cycle, args.count, args.out,
-                                     params_file=args.params, rule_params=args.rule_params,
-                                     history_file=args.history, redraw=args.redraw, reason=args.reason)
-        _print_draw(draw, f"{len(draw['selected'])} of {len(draw['units'])} units")
-        if args.report:
-            print(f"  report:     {sampling.render_report(Path(draw['result_file']).parent, args.lang)}")
-    elif action == "cases":
-        draw = sampling.sample_cases(args.source, args.unit, args.as_of, args.cycle, args.out,
-                                     params_file=args.params, rule_params=args.rule_params,
-                                     redraw=args.redraw, reason=args.reason)
-        _print_draw(draw, f"{len(draw['selected'])} cases of unit {args.unit}")
-    elif action == "verify":
-        for v in sampling.verify(args.dir, source=args.source):
-            extra = f"; {v.abandoned} commitment(s) without a draw in the log" if v.abandoned else ""
-            print(f"verified: {v.path} ({v.kind}: {len(v.selected)} selected, "
-                  f"commitment {v.commitment[:16]}…{extra})")
-    else:
-        print(f"report: {sampling.render_report(args.dir, args.lang)}")
+    if action == "commit":
+        if args.redraw and not (args.reason or "").strip():
+            raise ParameterError("--redraw needs --reason TEXT: every redraw is logged with its reason")
+        options = {"params_file": args.params, "rule_params": args.rule_params, "secrets_dir": args.secrets_dir,
+                   "redraw": args.redraw, "reason": args.reason}
+        if args.kind == "units":
+            doc = sampling.commit_units(args.source, args.as_of, args.cycle, args.count, args.out,
+                                        history_file=args.history, **options)
+            what = f"{args.count} of {len(doc['inputs']['frame'])} eligible units"
+        else:
+            doc = sampling.commit_cases(args.source, args.unit, args.as_of, args.cycle, args.out, **options)
+            what = f"the cases of unit {args.unit} ({len(doc['inputs']['frame'])} on its books)"
+        inputs = doc["inputs"]
+        r = parse_round(inputs["public"]["source"], inputs["public"]["round"])
+        # The secret is sealed: it is never printed. The commitment and the log head are
+        # what to send to the inspection lead now, before anybody can know the draw.
+        print(f"cycle {inputs['cycle']}: committed to drawing {what}")
+        print(f"  commitment:   {doc['commitment']}  (publish it now)")
+        print(f"  committed at: {inputs['committed_at']}")
+        print(f"  draw from:    {inputs['earliest_draw']}, with {r.source} round {r.round} "
+              f"(published from {inputs['public']['published_at']})")
+        print(f"  public value: {where_to_read(r)}")
+        print(f"  log head:     {head(doc['log_head'])}")
+        print(f"  file:         {doc['commitment_file']}")
+        return 0
+    if action in ("draw", "reveal"):
+        result = sampling.draw(args.dir, args.unit, public_value=args.public_value,
+                               values_file=args.public_values)
+        items = result["units"] if result["kind"] == "units" else result["cases"]
+        what = (f"{len(result['selected'])} of {len(items)} units" if result["kind"] == "units"
+                else f"{len(result['selected'])} cases of unit {result['unit']}")
+        how = "recorded draw returned" if result["status"] == "recorded" else "new draw"
+        shown = ", ".join(result["selected"][:12]) + (" …" if len(result["selected"]) > 12 else "")
+        public = result["public"]
+        print(f"cycle {result['cycle']}: {what} ({how}, drawn {result['drawn_at']})")
+        print(f"  selected:     {shown}")
+        print(f"  public value: {public['source']} round {public['round']} = {public['value']}")
+        print(f"  commitment:   {result['commitment']}")
+        print(f"  seed:         {result['seed']}")
+        print(f"  result:       {result['result_file']}")
+        if "log_head" in result:
+            print(f"  log head:     {head(result['log_head'])}")
+        if args.report and result["kind"] == "units":
+            print(f"  report:       {sampling.render_report(Path(result['result_file']).parent, args.lang)}")
+        return 0
+    if action == "verify":
+        checked = sampling.verify(args.dir, source=args.source, commitment=args.commitment,
+                                  public_values=args.public_value)
+        for v in checked.draws:
+            p = v.public
+            print(f"verified: {v.path} ({v.kind}{' of ' + v.unit if v.unit else ''}: {len(v.selected)} selected; "
+                  f"{p['source']} round {p['round']} = {p['value']}; commitment {v.commitment[:16]}…)")
+        for w in checked.pending:
+            print(f"pending:  {w.path} (commitment {w.commitment[:16]}…; draw from {w.earliest_draw} with "
+                  f"{w.public['source']} round {w.public['round']})")
+        for a in checked.abandoned:
+            print(f"abandoned: commitment {a.commitment[:16]}… of {a.committed_at} "
+                  f"({a.kind}{' of ' + a.unit if a.unit else ''}; drawn: {'yes' if a.drawn else 'no'}; "
+                  f"secret revealed: {'yes' if a.secret_revealed else 'no'}; reason: {a.reason or '—'})")
+        if not checked.frame_checked:
+            print("note: the committed frames were not rebuilt from the records (pass --source to do so)")
+        return 0
+    print(f"report: {sampling.render_report(args.dir, args.lang)}")
     return 0
 
 
-def _print_draw(draw: dict, what: str) -> None:
-    shown = ", ".join(draw["selected"][:12]) + (" …" if len(draw["selected"]) > 12 else "")
-    how = "recorded draw returned" if draw.get("status") == "recorded" else "new draw"
-    print(f"cycle {draw['cycle']}: {what} ({how}, drawn {draw['drawn_at'][:19]}Z)")
-    print(f"  selected:   {shown}")
-    print(f"  commitment: {draw['commitment']}")
-    print(f"  seed:       {draw['seed']}")
-    print(f"  result:     {draw['result_file']}")
-
-
-_COMMANDS = {"run": _run, "scan": _scan, "validate": _validate, "verify": _verify, "demo-data": _demo,
-             "sample": _sample}
+_COMMANDS = {"run": _run, "scan": _scan, "render": _render, "template": _template,
+             "validate": _validate, "verify": _verify, "demo-data": _demo, "sample": _sample}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -212,11 +212,13 @@ ENTITY_TYPES = (
 FINDING_KINDS = ("violation", "indicator")
 
 # The contract's columns first, then what the toolkit adds for reviewers:
-# the date the finding turns on, the days over, the money involved, and for
+# whether a violation still holds on the audit date (``ongoing``), the finding
+# leading the problem it belongs to (``problem_id``, see audit.problems), the
+# date the finding turns on, the days over, the money involved, and for
 # data-quality findings the place in the source.
 FINDING_COLUMNS = (
     "finding_id", "rule_id", "category", "severity", "entity_type", "entity_id",
     "unit_id", "case_id", "executor_id", "score", "evidence", "legal_basis",
-    "finding_kind", "occurred_on", "rule_pack", "event_date", "days_over", "amount",
+    "finding_kind", "occurred_on", "ongoing", "problem_id", "rule_pack", "event_date", "days_over", "amount",
     "source_table", "source_row", "source_column", "source_value",
 )

@@ -29,11 +29,17 @@ FINDING_DTYPES = {c: "str" for c in FINDING_COLUMNS} | {
     "score": "float64",
     "event_date": "datetime64[s]",
     "occurred_on": "datetime64[s]",
+    "ongoing": "boolean",
     "days_over": "Int64",
     "amount": "Int64",
     "source_row": "Int64",
 }
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+# Hit variants that mean the violation still holds on the audit date: the action is
+# still missing, the money still held, the complaint still unresolved.
+_ONGOING_VARIANTS = ("missing", "held", "pending")
+# Violations that are a state of the case on the audit date rather than a past act.
+_STATE_RULES = frozenset({"ST-NO-ACTION", "MC-ASSETS-FOUND", "MC-NO-VERIFICATION", "DL-REVERIFY"})
 
 
 def empty_findings() -> pd.DataFrame:
@@ -85,6 +91,15 @@ def finalize(hits: pd.DataFrame, rule: Rule, ctx: RuleContext) -> pd.DataFrame:
     # The day the violation happened (the deadline that passed, the day of the act): it
     # places the finding inside or before the audited period.
     out["occurred_on"] = hits["occurred_on"].astype("datetime64[s]") if "occurred_on" in hits else pd.NaT
+    if rule.kind != "violation":
+        out["ongoing"] = pd.NA
+    elif "ongoing" in hits:
+        out["ongoing"] = hits["ongoing"].astype("boolean")
+    elif rule.rule_id in _STATE_RULES:
+        out["ongoing"] = True
+    else:
+        out["ongoing"] = (hits["variant"].isin(_ONGOING_VARIANTS) if "variant" in hits
+                          else pd.Series(False, index=hits.index))
     for col in ("days_over", "amount", "source_row"):
         out[col] = hits[col].astype("Int64") if col in hits else pd.array([pd.NA] * n, dtype="Int64")
 
@@ -107,6 +122,7 @@ def finalize(hits: pd.DataFrame, rule: Rule, ctx: RuleContext) -> pd.DataFrame:
           **{k[3:]: _format_field(k[3:], x, ctx.lang) for k, x in r.items()})
         for v, r in zip(variants, records, strict=True)
     ]
+    out["problem_id"] = out["finding_id"]  # until audit.problems ties overlapping rules together
     out = out.reset_index(drop=True)
     return out.astype(FINDING_DTYPES)[list(FINDING_COLUMNS)]
 

@@ -68,13 +68,13 @@ def _missing(value: Any) -> bool:
 
 
 def fmt_money(value: Any, lang: str = "vi") -> str:
-    """1.234.567 ₫ in Vietnamese, 1,234,567 VND in English."""
+    """1.234.567 đồng in Vietnamese (as official documents write money), 1,234,567 VND in English."""
     if _missing(value):
         return "—"
     n = int(value)
     text = f"{abs(n):,}"
     sign = "-" if n < 0 else ""
-    return f"{sign}{text.replace(',', '.')} ₫" if lang == "vi" else f"{sign}{text} VND"
+    return f"{sign}{text.replace(',', '.')} đồng" if lang == "vi" else f"{sign}{text} VND"
 
 
 def fmt_int(value: Any, lang: str = "vi") -> str:

@@ -88,7 +88,10 @@ def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.Data
     """The six reported metrics per unit for the period [start, end] (RULES.md).
 
     Returns one row per unit that has cases on the books, indexed by unit_id,
-    with integer columns ``METRIC_COLUMNS``.
+    with integer columns ``METRIC_COLUMNS`` and ``money_resolved_with_conditions``:
+    the money resolved on cases with conditions only, the numerator of the money
+    completion rate (money collected on a case classified without conditions is
+    resolved money, but the rate's denominator does not hold that case).
     """
     cases = records.cases
     s, e = _ts(start), _ts(end)
@@ -121,8 +124,9 @@ def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.Data
         "money_total": money_total,
         "money_with_conditions": money_total.where(with_cond, 0),
         "money_resolved": money_resolved,
+        "money_resolved_with_conditions": money_resolved.where(with_cond, 0),
     })
-    out = frame.groupby("unit_id", sort=True)[list(METRIC_COLUMNS)].sum()
+    out = frame.groupby("unit_id", sort=True)[[*METRIC_COLUMNS, "money_resolved_with_conditions"]].sum()
     return out.astype("Int64")
 
 
@@ -157,10 +161,10 @@ def unit_kpis(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFram
     out["unit_name"] = units["name"].reindex(idx)
     out["period_start"] = _ts(start)
     out["period_end"] = e
-    for c in METRIC_COLUMNS:
+    for c in (*METRIC_COLUMNS, "money_resolved_with_conditions"):
         out[c] = m[c]
     out["cases_rate"] = _rate(m["cases_resolved"], m["cases_with_conditions"])
-    out["money_rate"] = _rate(m["money_resolved"], m["money_with_conditions"])
+    out["money_rate"] = _rate(m["money_resolved_with_conditions"], m["money_with_conditions"])
     out["cases_without_conditions"] = without.reindex(idx, fill_value=0).astype("Int64")
     out["open_cases"] = still_open.reindex(idx, fill_value=0).astype("Int64")
     out["executors"] = n_exec.reindex(idx, fill_value=0).astype("Int64")

@@ -16,11 +16,12 @@ from . import measures
 from .config import Settings, load_settings
 from .errors import ParameterError
 from .i18n import check_lang
+from .period import Period, resolve_period
 from .records import CaseRecords
 from .rules.registry import RuleContext, run_rules
 
 __all__ = ["UnitAudit", "ScanResult", "audit_unit", "scan_source", "default_period", "as_date", "peer_units",
-           "year_before"]
+           "year_before", "shape_findings"]
 
 
 def as_date(value: object, name: str) -> dt.date:
@@ -44,9 +45,14 @@ def as_date(value: object, name: str) -> dt.date:
 
 
 def default_period(as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """The statistical year (1 Oct – 30 Sep) containing ``as_of``, up to ``as_of``."""
-    start_year = as_of.year if as_of.month >= 10 else as_of.year - 1
-    return dt.date(start_year, 10, 1), as_of
+    """The last complete statistical year (1 Oct – 30 Sep) ending on or before ``as_of``."""
+    period = resolve_period(as_of)
+    return period.start, period.end
+
+
+def _period(as_of: dt.date, period_start: object, period_end: object) -> Period:
+    return resolve_period(as_of, as_date(period_start, "period_start") if period_start else None,
+                          as_date(period_end, "period_end") if period_end else None)
 
 
 @dataclass
@@ -75,6 +81,8 @@ class UnitAudit:
     peer_kpis: pd.DataFrame | None = None
     previous_kpis: pd.DataFrame | None = None
     population: CaseRecords | None = None
+    # How the period was chosen (a whole statistical year, part of one, the default...).
+    period: Period | None = None
 
 
 @dataclass
@@ -92,6 +100,17 @@ def _context(settings: Settings, as_of: dt.date, start: dt.date, end: dt.date, l
         raise ParameterError(f"period_start {start} is after period_end {end}")
     return RuleContext(as_of=as_of, settings=settings, period_start=start, period_end=end, lang=lang,
                        population=population)
+
+
+def shape_findings(findings: pd.DataFrame, records: CaseRecords) -> pd.DataFrame:
+    """The rules' findings as reviewers read them: violations graded by how late and how
+    much money (:mod:`audit.severity`), overlapping rules tied into one problem per
+    entity (:mod:`audit.problems`)."""
+    from .findings import concat_findings
+    from .problems import assign_problems
+    from .severity import grade, load_grading
+
+    return assign_problems(concat_findings([grade(findings, records, load_grading())]))
 
 
 def year_before(day: dt.date) -> dt.date:
@@ -138,9 +157,8 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
     from .io import records_reader
 
     as_of_d = as_date(as_of, "as_of")
-    d_start, d_end = default_period(as_of_d)
-    start = as_date(period_start, "period_start") if period_start else d_start
-    end = as_date(period_end, "period_end") if period_end else d_end
+    period = _period(as_of_d, period_start, period_end)
+    start, end = period.start, period.end
     lang = check_lang(lang)
     settings = load_settings(params_file)  # parameters are checked before any data is read
     _context(settings, as_of_d, start, end, lang)
@@ -165,7 +183,7 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
         population = whole.for_units(peer_ids).as_of(as_of_d)
     ctx = _context(settings, as_of_d, start, end, lang, population)
     timings: dict[str, float] = {}
-    findings = run_rules(records, ctx, timings=timings)
+    findings = shape_findings(run_rules(records, ctx, timings=timings), records)
     return UnitAudit(
         unit=match.iloc[0][["unit_id", "name", "level", "parent_id"]].to_dict(),
         as_of=as_of_d, period_start=start, period_end=end, lang=lang, records=records,
@@ -176,7 +194,7 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
         settings=settings, timings=timings, notes=ctx.notes, peer_units=peer_ids,
         peer_kpis=measures.unit_kpis(population, start, end) if population is not None else None,
         previous_kpis=measures.unit_kpis(records, year_before(start), year_before(end)),
-        population=population,
+        population=population, period=period,
     )
 
 
@@ -187,13 +205,12 @@ def scan_source(source: str | Path | CaseRecords, as_of: object, period_start: o
     from .io import load_records
 
     as_of_d = as_date(as_of, "as_of")
-    d_start, d_end = default_period(as_of_d)
-    start = as_date(period_start, "period_start") if period_start else d_start
-    end = as_date(period_end, "period_end") if period_end else d_end
+    period = _period(as_of_d, period_start, period_end)
+    start, end = period.start, period.end
     settings = load_settings(params_file)
     ctx = _context(settings, as_of_d, start, end, check_lang(lang))
     records = source if isinstance(source, CaseRecords) else load_records(str(source))
     records = records.as_of(as_of_d)
     timings: dict[str, float] = {}
-    findings = run_rules(records, ctx, timings=timings)
+    findings = shape_findings(run_rules(records, ctx, timings=timings), records)
     return ScanResult(findings, measures.unit_kpis(records, start, end), records, timings, ctx.notes)

@@ -11,6 +11,7 @@ unreadable source, a missing required table or a missing required column.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ def check_duplicate_headers(table: str, headers: Iterable[object], origin: str) 
         if header is None or not str(header).strip():
             continue
         key = normalise_name(header)
-        if key in seen and key in claimed:
+        if key in seen and any(name in claimed for name in header_names(header)):
             raise SourceError(f"the header '{str(header).strip()}' appears twice (columns {seen[key]} and "
                               f"{pos}); keep one", file=origin, table=table)
         seen.setdefault(key, pos)
@@ -115,6 +116,17 @@ def normalise_name(name: object) -> str:
     """A header or table name as compared: NFC, trimmed, case-folded, single spaces."""
     text = unicodedata.normalize("NFC", str(name))
     return " ".join(text.split()).casefold()
+
+
+_BILINGUAL = re.compile(r"^(?P<label>.*\S)\s*\((?P<name>[a-z][a-z0-9_]*)\)$")
+
+
+def header_names(header: object) -> list[str]:
+    """The names a header answers to, normalised: itself, and for a bilingual header such as
+    ``Mã việc (case_id)`` (as ``audit template`` writes them) its label and its contract name."""
+    full = normalise_name(header)
+    match = _BILINGUAL.match(full)
+    return [full, match["name"], match["label"]] if match else [full]
 
 
 def _table_lookup() -> dict[str, str]:
@@ -178,14 +190,13 @@ def column_map(table: str, headers: Iterable[object], origin: str) -> dict[objec
     headers = [h for h in headers if h is not None]
     by_norm: dict[str, object] = {}
     for h in headers:
-        by_norm.setdefault(normalise_name(h), h)
-    taken: set[str] = set()
+        for name in header_names(h):
+            by_norm.setdefault(name, h)
     mapping: dict[object, str] = {}
     for col in TABLES[table].columns:
         for candidate in (col.name, *col.aliases):
             key = normalise_name(candidate)
-            if key in by_norm and key not in taken:
-                taken.add(key)
+            if key in by_norm and by_norm[key] not in mapping:  # each header feeds one column
                 mapping[by_norm[key]] = col.name
                 break
         else:

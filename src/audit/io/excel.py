@@ -35,7 +35,15 @@ import python_calamine
 
 from ..contract import TABLES
 from ..errors import SourceError
-from .base import RawSource, column_map, match_tables, normalise_name, read_file_bytes
+from .base import (
+    RawSource,
+    column_map,
+    filter_unit,
+    header_names,
+    match_tables,
+    normalise_name,
+    read_file_bytes,
+)
 from .csv_dir import drop_trailing_blank
 
 __all__ = ["load_workbook_source", "SUFFIXES", "FORMULA_WITHOUT_VALUE"]
@@ -69,7 +77,7 @@ def _header_row(rows: list[list[Any]], table: str, where: str) -> int:
             column_map(table, _names(row), where if i == 0 else f"{where}, header row {i + 1}")
             return i
         except SourceError as exc:
-            hits = sum(normalise_name(n) in known for n in names)
+            hits = sum(any(h in known for h in header_names(n)) for n in names)
             if best is None or hits > best[0]:
                 best = (hits, exc)
     if best is None:
@@ -202,8 +210,6 @@ def load_workbook_source(path: Path, unit: str | Sequence[str] | None = None) ->
         If the file is not a readable workbook, a required sheet is missing,
         or a sheet lacks a required column or repeats a header.
     """
-    from .base import filter_unit
-
     where = str(path)
     data, read = read_file_bytes(path)
     try:

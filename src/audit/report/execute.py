@@ -61,7 +61,7 @@ def _iso(value: Any, name: str) -> str | None:
 def check_parameters(source: str | Path, unit: str, as_of: Any, out: str | Path,
                      period_start: Any = None, period_end: Any = None, lang: str = "vi",
                      params_file: str | Path | None = None, dispositions: str | Path | None = None,
-                     remedy_days: int = 30) -> dict[str, Any]:
+                     remedy_days: int | None = None, inspection: str | Path | None = None) -> dict[str, Any]:
     """Validate a unit run's parameters and return them as the notebook receives them.
 
     Paths become absolute (the kernel does not share our working directory),
@@ -73,6 +73,7 @@ def check_parameters(source: str | Path, unit: str, as_of: Any, out: str | Path,
         One line naming the parameter at fault.
     """
     from ..config import load_settings
+    from .conclusion.inspection import load_inspection
 
     if not isinstance(unit, str) or not unit.strip():
         raise ParameterError(f"unit must be a non-empty unit id, got {unit!r}")
@@ -96,12 +97,17 @@ def check_parameters(source: str | Path, unit: str, as_of: Any, out: str | Path,
     if dispositions is not None and str(dispositions) != "":
         disp = str(Path(dispositions).expanduser().resolve())
         read_dispositions(disp)  # refuses an unreadable file, missing columns and unknown values
-    if isinstance(remedy_days, bool) or not isinstance(remedy_days, int) or remedy_days < 0:
+    if remedy_days is not None and (isinstance(remedy_days, bool) or not isinstance(remedy_days, int)
+                                    or remedy_days < 1):
         raise ParameterError(f"remedy_days must be a whole number of days, got {remedy_days!r}")
+    insp = None
+    if inspection is not None and str(inspection) != "":
+        insp = str(Path(inspection).expanduser().resolve())
+        load_inspection(insp)  # refuses an unreadable file, unknown keys and ill-typed values
     out_dir = check_output_folder(out).resolve()  # a file in its place or no write access: exit 2
     return {"source": src, "unit_id": unit, "as_of": as_of_iso, "period_start": start,
             "period_end": end, "lang": lang, "output_dir": str(out_dir), "params_file": pfile,
-            "dispositions": disp, "remedy_days": remedy_days}
+            "dispositions": disp, "inspection": insp, "remedy_days": remedy_days}
 
 
 def _scrub(path: Path, secret: str, replacement: str | None = None) -> None:
@@ -165,7 +171,8 @@ def _fail(staging: Path, out_dir: Path, reason: str, secret: str) -> RunError:
 def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
                     period_start: Any = None, period_end: Any = None, lang: str = "vi",
                     params_file: str | Path | None = None, *, dispositions: str | Path | None = None,
-                    remedy_days: int = 30, timeout: int | None = None) -> RunOutputs:
+                    inspection: str | Path | None = None, remedy_days: int | None = None,
+                    timeout: int | None = None) -> RunOutputs:
     """Audit one unit through the notebook and write the run's files into ``out``.
 
     Parameters
@@ -185,10 +192,12 @@ def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
     params_file : path, optional
         An inspection's parameter file.
     dispositions : path, optional
-        A CSV of finding_id, disposition (confirmed or dismissed): dismissed findings
-        are left out of the inspection conclusion.
-    remedy_days : int
-        Days after the audit date given to remedy the findings (default 30).
+        A CSV of finding_id, disposition (confirmed or dismissed): with one, the
+        conclusion states only the confirmed violations.
+    inspection : path, optional
+        The inspection file (issuer, signer, legal bases, recipients, targets, deadlines).
+    remedy_days : int, optional
+        Days to remedy, overriding the inspection file's (default 30).
     timeout : int, optional
         Seconds allowed per notebook cell (default: no limit).
 
@@ -208,7 +217,7 @@ def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
         ``out/failed/`` and no report.html is left in ``out``.
     """
     params = check_parameters(source, unit, as_of, out, period_start, period_end, lang, params_file,
-                              dispositions, remedy_days)
+                              dispositions, remedy_days, inspection)
     out_dir = Path(params["output_dir"])
     started = utc_now()
     error: RunError | None = None

@@ -29,14 +29,15 @@ __all__ = ["unit_kpi_row", "province_kpis", "monthly_rates", "owed_by_case", "fi
            "without_shares", "distinct_money"]
 
 _SUMMED = ("cases_total", "cases_with_conditions", "cases_resolved", "money_total",
-           "money_with_conditions", "money_resolved", "cases_without_conditions", "open_cases",
-           "executors")
+           "money_with_conditions", "money_resolved", "money_resolved_with_conditions",
+           "cases_without_conditions", "open_cases", "executors")
 
 
 def _rates(row: dict[str, Any]) -> dict[str, Any]:
-    for prefix in ("cases", "money"):
+    # The money rate counts only what was resolved on cases with conditions (measures.thads_metrics).
+    for prefix, numerator in (("cases", "cases_resolved"), ("money", "money_resolved_with_conditions")):
         den = row.get(f"{prefix}_with_conditions")
-        num = row.get(f"{prefix}_resolved")
+        num = row.get(numerator)
         if num is None or not den or pd.isna(den):
             row[f"{prefix}_rate"] = None
         else:

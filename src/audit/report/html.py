@@ -81,3 +81,34 @@ def export_html(notebook: str | Path | nbformat.NotebookNode, out: str | Path, *
 def external_references(html: str) -> list[str]:
     """The ``<script src>`` tags and ``src``/``href`` attributes pointing off the page."""
     return [m.group(0) for m in _EXTERNAL.finditer(html)]
+
+
+def render_executed(notebook: str | Path, out: str | Path | None = None) -> Path:
+    """Render a unit notebook that papermill executed (outside ``audit run``) as its report.
+
+    The language and the unit come from the parameters papermill recorded in the
+    notebook. ``out`` defaults to ``report.html`` beside the notebook.
+
+    Raises
+    ------
+    ParameterError
+        When the file is not an executed unit notebook, or one whose run failed.
+    """
+    from ..errors import ParameterError
+    from ..i18n import t
+
+    path = Path(notebook)
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except (OSError, ValueError) as exc:  # nbformat raises ValueError subclasses on bad JSON
+        raise ParameterError(f"not a readable notebook: {exc}".splitlines()[0], file=str(path)) from None
+    meta = nb.metadata.get("papermill") or {}
+    if not meta:
+        raise ParameterError("not a notebook executed by papermill (no papermill metadata)", file=str(path))
+    if meta.get("exception"):
+        raise ParameterError("the notebook's run failed: fix its input and run it again", file=str(path))
+    params = meta.get("parameters") or {}
+    lang = str(params["lang"]) if params.get("lang") in ("vi", "en") else "vi"
+    unit = params.get("unit_id") or ""
+    title = f"{t('report.title', lang)} — {unit}" if unit else t("report.title", lang)
+    return export_html(nb, Path(out) if out else path.with_name("report.html"), title=title, lang=lang)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import platform
 import sys
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from ..errors import ParameterError
 from ..export import write_findings, write_kpis
 from ..redact import redact  # re-exported: the one helper every output uses
 from ..verify import file_record, seal
+from .conclusion.inspection import Inspection
 
 if TYPE_CHECKING:
     from ..pipeline import UnitAudit
@@ -94,7 +96,8 @@ def _versions() -> dict[str, str]:
 
 def write_outputs(result: UnitAudit, output_dir: str | Path, *,
                   dispositions: str | Path | pd.DataFrame | None = None,
-                  remedy_days: int = 30) -> dict[str, Path]:
+                  inspection: str | Path | Inspection | None = None,
+                  remedy_days: int | None = None) -> dict[str, Path]:
     """Write findings.csv/.json/.xlsx, kpis.csv, conclusion.docx/.md and manifest.json
     for one unit audit.
 
@@ -105,10 +108,14 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
     output_dir : str or Path
         Created if missing.
     dispositions : path or DataFrame, optional
-        A reviewer's list of finding_id, disposition (confirmed or dismissed); dismissed
-        findings are left out of the conclusion (:mod:`audit.report.dispositions`).
-    remedy_days : int
-        Days after the audit date by which the unit must remedy the findings.
+        A reviewer's list of finding_id, disposition (confirmed or dismissed): with one,
+        the conclusion states only the confirmed violations (:mod:`audit.report.dispositions`).
+    inspection : path or Inspection, optional
+        The inspection file: issuer, signer, legal bases, recipients, targets, deadlines
+        (:mod:`audit.report.conclusion.inspection`); without it the conclusion shows
+        visible placeholders.
+    remedy_days : int, optional
+        Days to remedy, overriding the inspection file's.
 
     Returns
     -------
@@ -116,15 +123,18 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
         The files written (roles as in ``FILES``).
     """
     from .. import __version__
-    from ..i18n import t
+    from ..contract import CONTRACT_VERSION
     from ..rules.registry import all_rules
-    from .conclusion import draft_conclusion, remedy_deadline
+    from .conclusion import load_inspection, remedy_deadline, write_conclusion
     from .dispositions import read_dispositions, split_findings
-    from .documents import write_docx, write_markdown
     from .workbook import write_workbook
 
-    if isinstance(remedy_days, bool) or not isinstance(remedy_days, int) or remedy_days < 0:
+    if remedy_days is not None and (isinstance(remedy_days, bool) or not isinstance(remedy_days, int)
+                                    or remedy_days < 1):
         raise ParameterError(f"remedy_days must be a whole number of days, got {remedy_days!r}")
+    insp = inspection if isinstance(inspection, Inspection) else load_inspection(inspection)
+    if remedy_days is not None:
+        insp = replace(insp, remedy_days=remedy_days, report_days=max(insp.report_days, remedy_days))
     disp = read_dispositions(dispositions)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -132,13 +142,10 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
     write_findings(result.findings, out)
     write_kpis(result.kpis, out)
     kept, disposition, disp_counts = split_findings(result.findings, disp)
-    deadline = remedy_deadline(result.as_of, remedy_days)
+    deadline = remedy_deadline(insp.issue_date or result.as_of, insp.remedy_days)
     write_workbook(result, out / FILES["findings_xlsx"], disposition, deadline)
-    blocks = draft_conclusion(result, kept, remedy_days=remedy_days,
-                              dispositions=disp_counts if dispositions is not None else None)
-    write_markdown(blocks, out / FILES["conclusion_md"])
-    write_docx(blocks, out / FILES["conclusion_docx"],
-               title=f"{t('conclusion.title', result.lang)} — {result.unit.get('name')}")
+    stated = write_conclusion(result, out / FILES["conclusion_docx"], out / FILES["conclusion_md"],
+                              inspection=insp, disposition=disposition if dispositions is not None else None)
     paths = {role: out / FILES[role]
              for role in ("findings_csv", "findings_json", "findings_xlsx", "kpis_csv", "conclusion_docx",
                           "conclusion_md", "manifest_json")}
@@ -147,14 +154,15 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
     manifest = {
         "tool": "thads-audit",
         "version": __version__,
-        "contract_version": CONTRACT_VERSION,
         "kind": "unit-run",
         "parameters": {
             "source": redact(rec.source), "unit_id": result.unit.get("unit_id"),
             "as_of": result.as_of.isoformat(), "lang": result.lang,
         },
         "unit": {k: _json_value(v) for k, v in result.unit.items()},
-        "period": {"start": result.period_start.isoformat(), "end": result.period_end.isoformat()},
+        "period": {"start": result.period_start.isoformat(), "end": result.period_end.isoformat(),
+                   "kind": result.period.kind if result.period else None,
+                   "defaulted": result.period.defaulted if result.period else None},
         "as_of": result.as_of.isoformat(),
         "input": {"source": redact(rec.source), "fingerprint": rec.fingerprint,
                   "tables_present": sorted(rec.present), "files": rec.files},
@@ -165,9 +173,13 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
             "by_category": {k: int(v) for k, v in f["category"].value_counts().sort_index().items()},
             "by_severity": {k: int(v) for k, v in f["severity"].value_counts().sort_index().items()},
         },
+        "contract_version": CONTRACT_VERSION,
         "conclusion": {
-            "remedy_days": remedy_days, "remedy_deadline": deadline.isoformat(),
-            "findings_stated": int(len(kept)),
+            "remedy_days": insp.remedy_days, "report_days": insp.report_days,
+            "remedy_deadline": deadline.isoformat(),
+            "inspection_file": insp.source or None,
+            "findings_not_dismissed": int(len(kept)),
+            "stated": stated,
             "dispositions": None if dispositions is None else {
                 "source": "frame" if isinstance(dispositions, pd.DataFrame) else redact(str(dispositions)),
                 "sha256": None if isinstance(dispositions, pd.DataFrame) else sha256(dispositions),

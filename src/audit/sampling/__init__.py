@@ -1,22 +1,28 @@
 """Surprise-inspection sampling: which units to inspect, and which of their cases.
 
-- :func:`sample_units` draws units with probability proportional to a risk score
-  (:mod:`.risk`) by randomised systematic PPS with recorded inclusion probabilities,
-  plus a coverage rule over the inspection history (:mod:`.history`);
-- :func:`sample_cases` draws a unit's cases: every high-severity case, a stratified
-  random sample and a monetary-unit sample, sized by audit-sampling formulas (:mod:`.cases`);
-- every draw is committed before it is made and reproducible from its revealed seed
-  (:mod:`.commit`); :func:`verify` recomputes and checks it (:mod:`.verify`);
+- :func:`commit_units` and :func:`commit_cases` fix a draw's inputs — the sampling
+  frame with every unit's risk score (:mod:`.risk`) or every case of a unit, the
+  parameters, the history — seal a fresh secret and log the commitment, naming the
+  public randomness round the draw will use (:mod:`.commit`, :mod:`.public`);
+- :func:`draw`, not before the configured delay, mixes the secret with the
+  round's public value and draws: units with probability proportional to risk
+  (randomised systematic PPS, known π, coverage rule, :mod:`.units`), cases by
+  certainty, stratified and monetary-unit samples (:mod:`.cases`) (:mod:`.draw`);
+- :func:`verify` recomputes and checks everything, from the log's hash chain to
+  every ``selected`` flag (:mod:`.verify`);
 - :func:`render_report` turns a cycle into a self-contained HTML page (:mod:`.report`).
 """
 
-from .cases import attribute_sample_size, draw_cases, mus_sample_size, sample_cases
-from .commit import LOG_NAME, read_log, read_result
+from .cases import attribute_sample_size, commit_cases, draw_cases, mus_sample_size
+from .commit import FORMAT, NotYet, VerificationError
+from .draw import draw
+from .log import LOG_NAME, LogError, check_log, read_log
 from .params import load_params
-from .report import render_report
-from .units import draw_units, inclusion_probabilities, sample_units, systematic_pps
-from .verify import VerificationError, Verified, verify
+from .report import read_cycle, render_report
+from .units import commit_units, draw_units, inclusion_probabilities, systematic_pps
+from .verify import CycleCheck, Verified, verify
 
-__all__ = ["sample_units", "sample_cases", "verify", "render_report", "load_params", "read_log",
-           "read_result", "LOG_NAME", "VerificationError", "Verified", "attribute_sample_size",
-           "mus_sample_size", "draw_cases", "draw_units", "inclusion_probabilities", "systematic_pps"]
+__all__ = ["commit_units", "commit_cases", "draw", "verify", "render_report", "read_cycle", "load_params",
+           "read_log", "check_log", "LOG_NAME", "FORMAT", "VerificationError", "NotYet", "LogError",
+           "CycleCheck", "Verified", "attribute_sample_size", "mus_sample_size", "draw_cases", "draw_units",
+           "inclusion_probabilities", "systematic_pps"]

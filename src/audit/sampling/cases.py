@@ -16,11 +16,8 @@ once with both reasons and both probabilities.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import re
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,17 +27,15 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..i18n import LANGUAGES, fmt_int, fmt_money, fmt_pct, t
-from .commit import Prepared, check_cycle, check_redraw, draw_once, rng
-from .params import canonical_json, load_params, params_sha256
+from .commit import check_cycle, check_redraw, commit
+from .params import EXPANSION_FACTORS, load_params
 from .risk import rules_sha256
+from .seal import rng
 from .units import inclusion_probabilities, source_label, systematic_pps
 
 __all__ = ["EXPANSION_FACTORS", "AttributeSize", "MusSize", "attribute_sample_size", "mus_sample_size",
-           "allocate", "draw_cases", "sample_cases", "prepare_cases", "case_frame"]
-
-# AICPA Audit Sampling guide: expansion factor for expected misstatement, by confidence.
-EXPANSION_FACTORS = {0.99: 1.9, 0.95: 1.6, 0.90: 1.5, 0.85: 1.4, 0.80: 1.3, 0.75: 1.25, 0.70: 1.2,
-                     0.63: 1.15, 0.50: 1.0}
+           "allocate", "draw_cases", "commit_cases", "cases_frame", "case_frame", "case_rows", "case_table",
+           "CSV_COLUMNS"]
 _MAX_N = 200_000
 
 
@@ -311,31 +306,57 @@ def case_frame(records: Any, unit: str, as_of: dt.date, rule_params: str | None,
     return frame
 
 
-def prepare_cases(source: str, unit: str, as_of: dt.date, params: dict[str, Any],
-                  rule_params: str | None, check: Callable[[dict[str, Any]], None] | None = None) -> Prepared:
-    """Read the unit's province, fix the inputs of its case draw, and audit the unit.
+# The case frame as committed, and the columns of the spreadsheet copy of a case draw.
+FRAME_COLUMNS = ("case_id", "executor_id", "case_type", "condition", "initiation", "amount_due", "closed_date",
+                 "flag_high", "flag_medium", "flag_low")
+CSV_COLUMNS = ("case_id", "executor_id", "case_type", "condition", "amount_due", "stratum", "reasons", "rules",
+               "pi_stratified", "pi_mus", "mus_hits")
 
-    ``check`` sees the inputs before the (slow) audit, as for :func:`~.units.prepare_units`.
-    """
+
+def case_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A unit's case frame as JSON-able rows: money as whole VND, dates as ISO dates."""
+    out = frame[list(FRAME_COLUMNS)].copy()
+    closed = pd.to_datetime(out["closed_date"])
+    days = closed.dt.strftime("%Y-%m-%d")
+    out["amount_due"] = out["amount_due"].astype("int64")
+    rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in out.drop(columns="closed_date").to_dict("records")]
+    for row, day, known in zip(rows, days.tolist(), closed.notna().tolist(), strict=True):
+        row["closed_date"] = day if known else None  # JSON null, never NaN
+    return rows
+
+
+def case_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The committed rows back to the frame :func:`draw_cases` reads."""
+    table = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    table["amount_due"] = table["amount_due"].astype("int64")
+    table["closed_date"] = pd.to_datetime(table["closed_date"], format="%Y-%m-%d")
+    for col in FRAME_COLUMNS:
+        if col not in ("amount_due", "closed_date"):
+            table[col] = table[col].astype("str")
+    return table
+
+
+def cases_frame(source: str, unit: str, as_of: dt.date, rule_params: str | None
+                ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Read the unit's province and audit the unit: the input hashes and the unit's case frame."""
     from ..io import load_records
     from ..pipeline import peer_units
 
     rules_hash, _ = rules_sha256(rule_params)
     units = load_records(source, unit=[]).units  # units only: is the unit there, who are its peers
     if not (units["unit_id"] == unit).any():
-        raise ParameterError(f"unit {unit!r} is not in the source", file=source)
+        raise ParameterError(f"unit {unit!r} is not in the source", file=source_label(source))
     records = load_records(source, unit=peer_units(units, unit))
-    inputs = {"fingerprint": records.fingerprint, "params_sha256": params_sha256(params),
-              "rules_sha256": rules_hash, "history_sha256": hashlib.sha256(canonical_json(None).encode()).hexdigest()}
-    if check is not None:
-        check(inputs)
-    return Prepared(inputs, case_frame(records, unit, as_of, rule_params, rules_hash))
+    return ({"fingerprint": records.fingerprint, "rules_sha256": rules_hash},
+            case_frame(records, unit, as_of, rule_params, rules_hash))
 
 
-def sample_cases(source: str | Path, unit: str, as_of: Any, cycle: str, out: str | Path | None = None,
+def commit_cases(source: str | Path, unit: str, as_of: Any, cycle: str, out: str | Path | None = None,
                  *, params_file: str | Path | None = None, rule_params: str | Path | None = None,
-                 redraw: bool = False, reason: str | None = None) -> dict[str, Any]:
-    """The cycle's case draw for one unit: the recorded one if it exists, else a new committed draw.
+                 secrets_dir: str | Path | None = None, redraw: bool = False, reason: str | None = None,
+                 now: dt.datetime | None = None) -> dict[str, Any]:
+    """Commit to the cycle's case draw for one unit: its case frame and the parameters, sealed.
 
     Parameters
     ----------
@@ -345,18 +366,22 @@ def sample_cases(source: str | Path, unit: str, as_of: Any, cycle: str, out: str
         The unit whose cases are drawn.
     as_of : date or ISO string
     cycle : str
-        The cycle's name; the result goes to ``<out>/cases/<unit>.json``.
+        The cycle's name; the commitment goes to ``<out>/cases/<unit>.commitment.json``.
     out : path, optional
         The cycle's folder (default ``outputs/sampling/<cycle>``).
     params_file, rule_params : path, optional
         Overrides of ``params/sampling.yaml``; an inspection's rule parameters.
+    secrets_dir : path, optional
+        Where the sealed secret is kept until the draw (default ``<out>/sealed``).
     redraw, reason : bool, str
-        Replace a recorded draw (the reason is logged).
+        Replace the commitment (the reason is logged; the old one stays in the log).
+    now : datetime, optional
+        The commitment's time, when the caller passes the clock in.
 
     Returns
     -------
     dict
-        The result as written.
+        The commitment as written, with ``status``, ``commit_line`` and ``log_head``.
     """
     from ..pipeline import as_date
 
@@ -372,24 +397,13 @@ def sample_cases(source: str | Path, unit: str, as_of: Any, cycle: str, out: str
     folder = (Path(out) if out is not None else Path("outputs") / "sampling" / cycle).resolve()
     request = {"kind": "cases", "cycle": cycle, "unit": unit, "source": source_label(source),
                "as_of": as_of_d.isoformat(), "rule_params": rules}
-    path = folder / "cases" / f"{file_stem(unit)}.json"
     c = params["cases"]
     # Sizes that cannot be reached are refused before a commitment is logged.
     attribute_sample_size(c["confidence"], c["tolerable_rate"], c["expected_rate"])
-    result = draw_once(path, folder.parent, request,
-                       lambda: prepare_cases(str(source), unit, as_of_d, params, rules),
-                       lambda frame, seed: draw_cases(frame, params, as_of_d, seed),
-                       redraw=redraw, reason=reason, extra={"unit": unit, "params": params})
-    table = pd.DataFrame(result["cases"])
-    if len(table):
-        table["reasons"] = table["reasons"].map(", ".join)
-    table.to_csv(path.with_suffix(".csv"), index=False)  # for spreadsheets; the JSON is what counts
-    return result
 
+    def prepare() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        extra, frame = cases_frame(str(source), unit, as_of_d, rules)
+        return extra, case_rows(frame)
 
-def file_stem(unit: str) -> str:
-    """A file name for a unit id: the id itself when it is safe, else a cleaned id and a hash."""
-    clean = re.sub(r"[^A-Za-z0-9._-]", "_", unit)
-    if clean == unit and not unit.startswith("."):
-        return unit
-    return f"{clean.lstrip('.')[:40]}-{hashlib.sha256(unit.encode()).hexdigest()[:8]}"
+    return commit(folder, kind="cases", unit=unit, request=request, params=params, prepare=prepare,
+                  secrets_dir=secrets_dir, redraw=redraw, reason=reason, now=now)

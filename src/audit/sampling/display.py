@@ -1,6 +1,7 @@
 """What the sampling notebook shows, one function per section.
 
-Each takes a recorded draw (the dict of ``units.json``) and the language, shows
+Each takes a recorded draw (the dict of ``units.json``) or the whole cycle
+(:func:`audit.sampling.read_cycle`) and the language, shows
 one HTML block through :func:`audit.report.display.show_html` and returns
 nothing. Texts come from ``messages/sampling.yaml``; tables use the unit
 report's table builder and stylesheet, so both reports read alike.
@@ -8,7 +9,6 @@ report's table builder and stylesheet, so both reports read alike.
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ def header(draw: dict[str, Any], lang: str) -> None:
         (t("sampling.report.header.count", lang), fmt_int(req["count"], lang)),
         (t("sampling.report.header.drawn_at", lang), escape(draw["drawn_at"][:19].replace("T", " "))),
         (t("sampling.report.header.source", lang), f"<code>{escape(req['source'])}</code>"),
-        (t("sampling.report.header.fingerprint", lang), f"<code>{escape(draw['input']['fingerprint'][:16])}</code>"),
+        (t("sampling.report.header.fingerprint", lang), f"<code>{escape(str(draw['fingerprint'])[:16])}</code>"),
     ]
     if draw.get("replaces"):
         meta.append((t("sampling.report.header.replaces", lang), escape(draw["replaces"]["reason"])))
@@ -117,28 +117,62 @@ def method(draw: dict[str, Any], lang: str) -> None:
                    f"<p>{escape(line)}</p>")
 
 
-def commitment(draw: dict[str, Any], lang: str, folder: str) -> None:
-    """The commitment, the revealed seed, the input hash, and how to verify."""
+def commitment(cycle: dict[str, Any], lang: str) -> None:
+    """The two steps in time, the public value, the revealed secret, abandoned commitments, how to verify."""
     from .. import __version__
+    from .public import parse_round, where_to_read
 
-    items = [(t("sampling.report.commitment_label", lang), draw["commitment"]),
-             (t("sampling.report.seed_label", lang), draw["seed"]),
-             (t("sampling.report.input_label", lang), draw["input"]["input_sha256"])]
-    dl = "".join(f"<dt>{escape(k)}</dt><dd><code class=\"hash\">{escape(v)}</code></dd>" for k, v in items)
-    base.show_html(f"<h2>{escape(t('sampling.report.section.commitment', lang))}</h2>"
-                   f"<p>{escape(t('sampling.report.commitment', lang))}</p><dl class=\"meta\">{dl}</dl>"
-                   f"<p><code>{escape(t('sampling.report.verify', lang, folder=folder))}</code></p>"
-                   f'<p class="note">{escape(t("sampling.report.generated", lang, version=__version__))}</p>')
+    draw = cycle["units"]
+    public = draw["public"]
+    where = where_to_read(parse_round(public["source"], public["round"]))
+    items = [(t("sampling.report.commitment_label", lang), draw["commitment"], True),
+             (t("sampling.report.committed_at", lang), _time(draw["committed_at"]), False),
+             (t("sampling.report.delay", lang), t("sampling.report.delay_value", lang,
+                                                  hours=_num(draw["params"]["draw"]["delay_hours"], lang, 0),
+                                                  earliest=_time(draw["earliest_draw"])), False),
+             (t("sampling.report.public_label", lang),
+              t("sampling.report.public_value", lang, source=public["source"], round=public["round"],
+                value=public["value"]), False),
+             (t("sampling.report.drawn_at_label", lang), _time(draw["drawn_at"]), False),
+             (t("sampling.report.secret_label", lang), draw["secret"], True),
+             (t("sampling.report.seed_label", lang), draw["seed"], True),
+             (t("sampling.report.input_label", lang), draw["inputs_sha256"], True)]
+    dl = "".join(f"<dt>{escape(k)}</dt><dd>" + (f'<code class="hash">{escape(v)}</code>' if code else escape(v))
+                 + "</dd>" for k, v, code in items)
+    parts = [f"<h2>{escape(t('sampling.report.section.commitment', lang))}</h2>",
+             f"<p>{escape(t('sampling.report.commitment', lang))}</p>", f'<dl class="meta">{dl}</dl>',
+             f'<p class="note">{escape(t("sampling.report.where", lang, where=where))}</p>']
+    gone = cycle["abandoned"]
+    if gone:
+        rows = pd.DataFrame([{"commitment": a["commitment"][:16] + "…", "committed_at": _time(a["committed_at"]),
+                              "what": a["unit"] or t("sampling.report.abandoned_units", lang),
+                              "reason": a["reason"] or "—",
+                              "drawn": t("sampling.report.yes" if a["drawn"] else "sampling.report.no", lang)}
+                             for a in gone])
+        parts.append(f"<h3>{escape(t('sampling.report.abandoned', lang, n=fmt_int(len(gone), lang)))}</h3>")
+        parts.append(base.table_html(rows, [
+            ("commitment", t("sampling.report.commitment_label", lang), "id"),
+            ("committed_at", t("sampling.report.committed_at", lang), "text"),
+            ("what", t("sampling.report.column.unit", lang), "text"),
+            ("drawn", t("sampling.report.abandoned_drawn", lang), "text"),
+            ("reason", t("sampling.report.column.reason", lang), "text")], lang))
+    else:
+        parts.append(f'<p class="note">{escape(t("sampling.report.no_abandoned", lang))}</p>')
+    parts.append(f"<p><code>{escape(t('sampling.report.verify', lang, folder=Path(cycle['folder']).name))}</code></p>")
+    parts.append(f'<p class="note">{escape(t("sampling.report.generated", lang, version=__version__))}</p>')
+    base.show_html("".join(parts))
 
 
-def cases(folder: str | Path, lang: str) -> None:
+def _time(text: str) -> str:
+    return text[:19].replace("T", " ") + " UTC"
+
+
+def cases(cycle: dict[str, Any], lang: str) -> None:
     """The case samples drawn in this cycle so far, unit by unit."""
     parts = [f"<h2>{escape(t('sampling.report.section.cases', lang))}</h2>"]
-    paths = sorted((Path(folder) / "cases").glob("*.json"))
-    if not paths:
+    if not cycle["cases"]:
         parts.append(f'<p class="note">{escape(t("sampling.report.no_cases", lang))}</p>')
-    for path in paths:
-        draw = json.loads(path.read_text(encoding="utf-8"))
+    for draw in cycle["cases"]:
         frame = pd.DataFrame(draw["cases"])
         parts.append(f"<h3>{escape(t('sampling.report.cases_unit', lang, unit=draw['unit'], n=fmt_int(len(frame), lang)))}</h3>"
                      f"<p>{escape(draw['explanation'][lang])}</p>")

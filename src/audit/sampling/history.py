@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
-from .commit import FORMAT
+from .commit import FORMATS
 
 __all__ = ["read_history", "coverage"]
 
@@ -72,7 +72,7 @@ def _cycles(root: Path, cycle: str, as_of: dt.date) -> list[dict[str, Any]]:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             raise ParameterError("an earlier cycle's result cannot be read", file=str(path)) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("kind") != "units":
+        if not isinstance(data, dict) or data.get("format") not in FORMATS or data.get("kind") != "units":
             continue
         if data["request"]["as_of"] > as_of.isoformat():  # a later cycle is not history
             continue

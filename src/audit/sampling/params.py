@@ -19,8 +19,8 @@ from typing import Any
 from ..config import PARAMS_DIR, _read_yaml
 from ..errors import ParameterError
 
-__all__ = ["COMPONENTS", "STRATA", "DEFAULTS", "load_params", "check_params", "params_sha256",
-           "canonical_json"]
+__all__ = ["COMPONENTS", "STRATA", "DEFAULTS", "EXPANSION_FACTORS", "load_params", "check_params",
+           "params_sha256", "canonical_json"]
 
 # Risk components, in the order the report shows them (measured in audit.sampling.risk).
 COMPONENTS = ("stalled_share", "deadline_rate", "low_completion", "completion_jump",
@@ -29,6 +29,12 @@ COMPONENTS = ("stalled_share", "deadline_rate", "low_completion", "completion_ju
 STRATA = ("condition", "case_type", "executor_id", "initiation")
 LEVELS = ("province", "regional", "district")
 SEVERITIES = ("high", "medium", "low")
+# Public randomness sources a draw can mix in (described in audit.sampling.public).
+PUBLIC_SOURCES = ("xsmb", "drand-quicknet", "nist-beacon")
+# AICPA Audit Sampling guide: expansion factor for expected misstatement, by confidence.
+# Here rather than in .cases: the parameter checks need it and cases need the parameters.
+EXPANSION_FACTORS = {0.99: 1.9, 0.95: 1.6, 0.90: 1.5, 0.85: 1.4, 0.80: 1.3, 0.75: 1.25, 0.70: 1.2,
+                     0.63: 1.15, 0.50: 1.0}
 
 # The same values as params/sampling.yaml (a test keeps them equal); used when the
 # parameter folder has no sampling.yaml.
@@ -43,9 +49,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "tolerable_misstatement": 5_000_000_000, "expected_misstatement": 0, "window_days": 365,
         "strata": ["condition", "case_type", "executor_id"], "certainty_severities": ["high"],
     },
+    "draw": {"delay_hours": 24.0, "public_source": "xsmb"},
 }
 
 Check = Callable[[Any, str], Any]
+
+
+def _one_of(allowed: tuple[str, ...]) -> Check:
+    def check(value: Any, key: str) -> Any:
+        if value not in allowed:
+            raise ParameterError(f"{key}: unknown value {value!r} (allowed: {', '.join(allowed)})")
+        return value
+    return check
 
 
 def _number(kind: type, low: float | None = None, high: float | None = None, *,
@@ -94,6 +109,11 @@ _SPEC: dict[str, dict[str, Any]] = {
         "strata": _choices(STRATA),
         "certainty_severities": _choices(SEVERITIES),
     },
+    "draw": {
+        # Up to 90 days: a longer wait is a mistake, not a policy.
+        "delay_hours": _number(float, 0, 24 * 90),
+        "public_source": _one_of(PUBLIC_SOURCES),
+    },
 }
 
 
@@ -122,8 +142,6 @@ def _cross_checks(params: dict[str, Any], source: str) -> None:
     if c["expected_rate"] >= c["tolerable_rate"]:
         raise ParameterError("cases.expected_rate must be below cases.tolerable_rate", file=source)
     if c["expected_misstatement"] > 0:
-        from .cases import EXPANSION_FACTORS  # the table lives with the formula that uses it
-
         if c["confidence"] not in EXPANSION_FACTORS:
             listed = ", ".join(f"{k:g}" for k in sorted(EXPANSION_FACTORS))
             raise ParameterError(f"cases.confidence {c['confidence']:g} has no expansion factor for an "
@@ -160,7 +178,7 @@ def load_params(params_file: str | Path | None = None, params_dir: Path | None =
     Returns
     -------
     dict
-        ``{"units": {...}, "cases": {...}}`` with every key.
+        ``{"units": {...}, "cases": {...}, "draw": {...}}`` with every key.
 
     Raises
     ------

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,14 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..i18n import LANGUAGES, fmt_int, t
-from .commit import Prepared, check_cycle, check_redraw, draw_once, rng
+from .commit import check_cycle, check_redraw, commit
 from .history import coverage, read_history
-from .params import COMPONENTS, canonical_json, load_params, params_sha256
+from .params import COMPONENTS, load_params
 from .risk import risk_table, rules_sha256, unit_measures
+from .seal import rng
 
-__all__ = ["inclusion_probabilities", "systematic_pps", "select", "draw_units", "sample_units", "source_label",
-           "prepare_units", "units_body"]
+__all__ = ["inclusion_probabilities", "systematic_pps", "select", "draw_units", "commit_units", "source_label",
+           "units_frame", "frame_rows", "frame_table", "units_body", "FRAME_COLUMNS"]
 
 _EPS = 1e-9
 
@@ -141,13 +141,13 @@ def draw_units(table: pd.DataFrame, count: int, forced: list[str], seed: bytes) 
 
 
 def source_label(source: str | Path) -> str:
-    """How a source is recorded: an absolute path, or a URL without its password."""
-    from ..report.outputs import redact
+    """How a source is recorded: an absolute path, or a URL, with any credentials taken out."""
+    from ..report.outputs import redact  # the one place credentials are taken out of text
 
     text = str(source)
     if "://" in text:
         return redact(text)
-    return str(Path(text).expanduser().resolve())
+    return redact(str(Path(text).expanduser().resolve()))
 
 
 def _explain(table: pd.DataFrame, cov: dict[str, Any], count: int) -> dict[str, str]:
@@ -168,35 +168,48 @@ def _explain(table: pd.DataFrame, cov: dict[str, Any], count: int) -> dict[str, 
     return out
 
 
+# The sampling frame as committed: every eligible unit with its risk components and score.
+FRAME_COLUMNS = (["rank", "unit_id", "name", "level", "cases_total", "open_cases"]
+                 + [f"{c}{s}" for c in COMPONENTS for s in ("", "_scaled", "_points")]
+                 + ["score", "size"])
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def frame_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """A risk table as JSON-able rows (exact: floats keep every bit through JSON)."""
+    return [{k: _plain(v) for k, v in row.items()} for row in table[FRAME_COLUMNS].to_dict("records")]
+
+
+def frame_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The committed rows back to the table the draw reads."""
+    table = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    return table.astype({"unit_id": "str", "size": "float64"})
+
+
 def _records_frame(table: pd.DataFrame) -> list[dict[str, Any]]:
-    cols = (["rank", "unit_id", "name", "level", "cases_total", "open_cases"]
-            + [f"{c}{s}" for c in COMPONENTS for s in ("", "_scaled", "_points")]
-            + ["score", "size", "pi", "forced", "selected", "reason"])
-    rows = table[cols].to_dict("records")
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
+    cols = FRAME_COLUMNS + ["pi", "forced", "selected", "reason"]
+    return [{k: _plain(v) for k, v in r.items()} for r in table[cols].to_dict("records")]
 
 
-def prepare_units(source: str, as_of: dt.date, params: dict[str, Any], rule_params: str | None,
-                  history: dict[str, Any], check: Callable[[dict[str, Any]], None] | None = None) -> Prepared:
-    """Read every unit's records, fix the draw's inputs and compute the risk table.
+def units_frame(source: str, as_of: dt.date, params: dict[str, Any], rule_params: str | None
+                ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Read every unit's records and compute the risk table (the sampling frame).
 
-    ``check`` sees the inputs before the (slow) findings scan: verification stops there
-    when the records are not the recorded ones.
+    Returns the input hashes (records fingerprint, rule settings) and the table.
     """
     from ..io import load_records
 
     rules_hash, _ = rules_sha256(rule_params)
     records = load_records(source)
-    inputs = {"fingerprint": records.fingerprint, "params_sha256": params_sha256(params),
-              "rules_sha256": rules_hash,
-              "history_sha256": hashlib.sha256(canonical_json(history).encode()).hexdigest()}
-    if check is not None:
-        check(inputs)
     measured = unit_measures(records, as_of, params["units"]["window_days"], rule_params, rules_hash)
     table = risk_table(measured, params["units"])
     if table.empty:
-        raise ParameterError("no unit of the eligible levels has cases on the books", file=source)
-    return Prepared(inputs, table)
+        raise ParameterError("no unit of the eligible levels has cases on the books",
+                             file=source_label(source))
+    return {"fingerprint": records.fingerprint, "rules_sha256": rules_hash}, table
 
 
 def units_body(table: pd.DataFrame, count: int, history: dict[str, Any], params: dict[str, Any],
@@ -211,11 +224,12 @@ def units_body(table: pd.DataFrame, count: int, history: dict[str, Any], params:
             "selected": selected, "explanation": _explain(drawn, cov, count)}
 
 
-def sample_units(source: str | Path, as_of: Any, cycle: str, count: int, out: str | Path | None = None,
+def commit_units(source: str | Path, as_of: Any, cycle: str, count: int, out: str | Path | None = None,
                  *, params_file: str | Path | None = None, rule_params: str | Path | None = None,
-                 history_file: str | Path | None = None, redraw: bool = False,
-                 reason: str | None = None) -> dict[str, Any]:
-    """The cycle's unit draw: the recorded one if it exists, else a new committed draw.
+                 history_file: str | Path | None = None, secrets_dir: str | Path | None = None,
+                 redraw: bool = False, reason: str | None = None,
+                 now: dt.datetime | None = None) -> dict[str, Any]:
+    """Commit to the cycle's unit draw: the frame, the parameters and the history, sealed.
 
     Parameters
     ----------
@@ -235,13 +249,18 @@ def sample_units(source: str | Path, as_of: Any, cycle: str, count: int, out: st
         An inspection's rule parameters (the thresholds behind the findings).
     history_file : path, optional
         CSV ``unit_id,inspected_on`` of inspections done outside the tool.
+    secrets_dir : path, optional
+        Where the sealed secret is kept until the draw (default ``<out>/sealed``).
     redraw, reason : bool, str
-        Replace a recorded draw (the reason is logged).
+        Replace the cycle's commitment (the reason is logged; the old one stays in the log).
+    now : datetime, optional
+        The commitment's time, when the caller passes the clock in.
 
     Returns
     -------
     dict
-        The result as written to ``<out>/units.json``.
+        The commitment as written to ``<out>/units.commitment.json``, with ``status``,
+        ``commit_line`` and ``log_head``.
     """
     from ..pipeline import as_date
 
@@ -253,30 +272,23 @@ def sample_units(source: str | Path, as_of: Any, cycle: str, count: int, out: st
     params = load_params(params_file)  # before any data is read
     rules = str(Path(rule_params).resolve()) if rule_params else None
     rules_sha256(rules)  # refuses a bad rule parameter file before any data is read
-    folder = Path(out) if out is not None else Path("outputs") / "sampling" / cycle
-    folder = folder.resolve()
+    folder = (Path(out) if out is not None else Path("outputs") / "sampling" / cycle).resolve()
     root = folder.parent
-    src = source_label(source)
-    request = {"kind": "units", "cycle": cycle, "source": src, "as_of": as_of_d.isoformat(),
-               "count": count, "rule_params": rules}
-    if history_file is not None:
-        read_history(root, cycle, as_of_d, history_file)  # a bad CSV is refused before any data is read
+    history_path = str(Path(history_file).resolve()) if history_file is not None else None
+    request = {"kind": "units", "cycle": cycle, "source": source_label(source), "as_of": as_of_d.isoformat(),
+               "count": count, "rule_params": rules, "history_file": history_path}
+    if history_path is not None:
+        read_history(root, cycle, as_of_d, history_path)  # a bad CSV is refused before any data is read
 
-    def prepare() -> Prepared:
+    def prepare() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         # Under the root's lock: no other cycle can be written while the history is read.
-        history = read_history(root, cycle, as_of_d, history_file)
-        prepared = prepare_units(str(source), as_of_d, params, rules, history)
-        if count > len(prepared.data):  # refused before a commitment is logged
-            raise ParameterError(f"count {count} exceeds the {len(prepared.data)} eligible units")
-        return Prepared(prepared.inputs, (prepared.data, history), {"history": history})
+        history = read_history(root, cycle, as_of_d, history_path)
+        extra, table = units_frame(str(source), as_of_d, params, rules)
+        if count > len(table):  # refused before a commitment is logged
+            raise ParameterError(f"count {count} exceeds the {len(table)} eligible units")
+        file_hash = (hashlib.sha256(Path(history_path).read_bytes()).hexdigest()
+                     if history_path is not None else None)
+        return {**extra, "history": history, "history_file_sha256": file_hash}, frame_rows(table)
 
-    result = draw_once(folder / "units.json", root, request, prepare,
-                       lambda data, seed: units_body(data[0], count, data[1], params, seed),
-                       redraw=redraw, reason=reason, extra={"params": params})
-    _write_csv(folder, result)
-    return result
-
-
-def _write_csv(folder: Path, result: dict[str, Any]) -> None:
-    """units.csv: the ranking for spreadsheets (derived from units.json, which is what counts)."""
-    pd.DataFrame(result["units"]).to_csv(folder / "units.csv", index=False)
+    return commit(folder, kind="units", unit=None, request=request, params=params, prepare=prepare,
+                  secrets_dir=secrets_dir, redraw=redraw, reason=reason, now=now)

@@ -72,5 +72,19 @@ def method_html(result: UnitAudit) -> str:
             + (f"<p>{escape(t('report.method.peers', lang, n=fmt_int(len(peers), lang), units=', '.join(peers)))}</p>"
                if peers else "")
             + f"<p>{escape(t('report.method.packs', lang))}</p><ul class=\"packs\">{''.join(items)}</ul>"
+            + _glossary(lang)
             + note(t("report.method.generated", lang, version=__version__,
                      date=fmt_date(dt.date.today(), lang))))
+
+
+# The terms a reviewer meets in the report, each with its one-line meaning (shared with the
+# conclusion's glossary).
+GLOSSARY = ("with_conditions", "without_conditions", "resolved", "rate", "carried", "violation", "indicator",
+            "working_days", "median", "q_value", "model")
+
+
+def _glossary(lang: str) -> str:
+    rows = "".join(f"<tr><th>{escape(t(f'conclusion.glossary.{k}.term', lang))}</th>"
+                   f"<td>{escape(t(f'conclusion.glossary.{k}.meaning', lang))}</td></tr>" for k in GLOSSARY)
+    return (f"<h3>{escape(t('report.glossary.title', lang))}</h3>"
+            f'<table class="data glossary"><tbody>{rows}</tbody></table>')

@@ -16,6 +16,7 @@ from ._html import heading, label, missing, note, rule_title, table_html
 from .notes import rule_status
 from .outline import audited_categories, rules_by_category, title_of
 from .pictures import PICTURES
+from .split import groups_of
 
 if TYPE_CHECKING:
     from ...pipeline import UnitAudit
@@ -116,7 +117,20 @@ def category_html(result: UnitAudit, category: str, limit: int = 500) -> str:
     if rows.empty:
         parts.append(note(t("report.findings.none_here", lang)))
     else:
-        parts.append(findings_table(result, rows, limit))
+        # The conclusion's split: violations, those from before the period, matters to verify,
+        # and what the conclusion leaves out (earlier steps since taken, other units' leads).
+        for group, part in groups_of(result, rows).items():
+            if part.empty:
+                continue
+            title = (f"{t(f'report.split.{group}', lang)} "
+                     f"({t('report.findings.count', lang, n=fmt_int(len(part), lang))})")
+            table = findings_table(result, part, limit)
+            if group == "other":
+                parts.append(f'<details class="split other"><summary>{escape(title)}</summary>'
+                             f'{note(t("report.split.other_note", lang))}{table}</details>')
+            else:
+                parts.append(f'<h4 class="split {group}">{escape(title)}</h4>'
+                             f'{note(t(f"report.split.{group}_note", lang))}{table}')
     return f'<section class="category">{"".join(parts)}</section>'
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from ... import statistics
 from ...i18n import fmt_int, fmt_money, fmt_pct, t
 from ...pipeline import year_before
 from .. import charts
@@ -23,20 +24,26 @@ def _cards(result: UnitAudit) -> str:
     lang, k = result.lang, unit_kpi_row(result.kpis, result.unit.get("unit_id"))
     parts = []
     for title, prefix, fmt in (("by_cases", "cases", fmt_int), ("by_money", "money", fmt_money)):
-        cards = [card(t(f"report.kpi.{name}", lang), fmt(k.get(f"{prefix}_{name}"), lang))
+        cards = [card(t(f"report.kpi.{name}", lang), fmt(k.get(f"{prefix}_{name}"), lang),
+                      t(f"report.kpi_meaning.{name}", lang))
                  for name in ("total", "with_conditions", "resolved")]
-        cards.append(card(t("report.kpi.rate", lang), fmt_pct(k.get(f"{prefix}_rate"), lang), extra="rate"))
+        cards.append(card(t("report.kpi.rate", lang), fmt_pct(k.get(f"{prefix}_rate"), lang),
+                          t("report.kpi_meaning.rate", lang), extra="rate"))
         parts.append(f"<h3>{escape(t(f'report.kpi.{title}', lang))}</h3>"
                      f'<div class="cards">{"".join(cards)}</div>')
     median = k.get("median_days_to_completion")
     other = [
-        card(t("report.kpi.without_conditions", lang), fmt_int(k.get("cases_without_conditions"), lang)),
-        card(t("report.kpi.open_cases", lang), fmt_int(k.get("open_cases"), lang)),
+        card(t("report.kpi.without_conditions", lang), fmt_int(k.get("cases_without_conditions"), lang),
+             t("report.kpi_meaning.without_conditions", lang)),
+        card(t("report.kpi.open_cases", lang), fmt_int(k.get("open_cases"), lang),
+             t("report.kpi_meaning.open_cases", lang)),
         card(t("report.kpi.cases_per_executor", lang), fmt_float(k.get("cases_per_executor"), lang),
-             t("report.kpi.executors", lang, n=fmt_int(k.get("executors"), lang))),
+             t("report.kpi.executors", lang, n=fmt_int(k.get("executors"), lang)) + " — "
+             + t("report.kpi_meaning.cases_per_executor", lang)),
         card(t("report.kpi.median_days", lang),
              "—" if median is None or missing(median)
-             else t("report.kpi.days", lang, n=fmt_int(round(float(median)), lang))),
+             else t("report.kpi.days", lang, n=fmt_int(round(float(median)), lang)),
+             t("report.kpi_meaning.median_days", lang)),
     ]
     parts.append(f"<h3>{escape(t('report.kpi.other', lang))}</h3>"
                  f'<div class="cards">{"".join(other)}</div>' + note(t("report.kpi.rate_note", lang)))
@@ -71,6 +78,31 @@ def _monthly(result: UnitAudit) -> str:
     return "".join(out)
 
 
+def _table(result: UnitAudit) -> str:
+    """The THADS statistics table, as the conclusion's Annex III has it."""
+    lang = result.lang
+    own = statistics.enforcement_table(result.records, result.period_start, result.period_end)
+    own = own.loc[own["unit_id"] == result.unit.get("unit_id")]
+    if own.empty:
+        return ""
+    tot = statistics.total_row(own)
+    rows = "".join(
+        f"<tr><th>{escape(t(f'conclusion.stats.{part}', lang))}</th>"
+        f"<td class=\"num\">{escape(fmt_int(tot[f'cases_{part}'], lang))}</td>"
+        f"<td class=\"num\">{escape(fmt_money(tot[f'money_{part}'], lang))}</td></tr>"
+        for part in ("carried_over", "new", "total", "with_conditions", "without_conditions", "unclassified",
+                     "resolved", "completed", "terminated", "remaining"))
+    rows += (f"<tr class=\"total\"><th>{escape(t('conclusion.stats.rate', lang))}</th>"
+             f"<td class=\"num\">{escape(fmt_pct(tot['cases_rate'], lang))}</td>"
+             f"<td class=\"num\">{escape(fmt_pct(tot['money_rate'], lang))}</td></tr>")
+    numeric = ' class="num"'
+    head = "".join(f"<th{numeric if i else ''}>{escape(t(f'conclusion.annex.col.{c}', lang))}</th>"
+                   for i, c in enumerate(("row", "cases", "money")))
+    return (f"<h3>{escape(t('conclusion.annex.stats_table', lang).split('. ', 1)[-1])}</h3>"
+            f'<table class="data stats"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+            + note(t("conclusion.annex.definitions_text", lang)))
+
+
 def results_html(result: UnitAudit) -> str:
-    """The KPI cards of the period and the monthly completion curves."""
-    return heading("results", title_of(result, "results")) + _cards(result) + _monthly(result)
+    """The KPI cards of the period, the THADS statistics table and the monthly completion curves."""
+    return heading("results", title_of(result, "results")) + _cards(result) + _table(result) + _monthly(result)

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from ...contract import SEVERITIES
 from ...i18n import fmt_date, fmt_int, fmt_money, fmt_pct, t
+from ..conclusion.draft import source_name
 from ..facts import distinct_money, findings_overview, owed_by_case, province_kpis, unit_kpi_row
-from ..outputs import redact
 from ._html import card, fmt_float, heading, label, missing, note, table_html
 from .outline import nav_html, title_of
+from .split import selection_of
 
 if TYPE_CHECKING:
     from ...pipeline import UnitAudit
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["summary_html", "STYLE"]
 
 STYLE = Path(__file__).resolve().parents[1].joinpath("report.css").read_text(encoding="utf-8")
-
-
-# A period shorter than a quarter gives rates too noisy to compare: the report says so.
-SHORT_PERIOD_DAYS = 90
 
 
 def _unit_name(result: UnitAudit, unit_id: Any) -> str:
@@ -41,16 +38,17 @@ def _meta(result: UnitAudit) -> str:
         rows.append((t("report.header.parent", lang), escape(_unit_name(result, parent))))
     period = escape(t("report.header.period_value", lang, start=fmt_date(result.period_start, lang),
                       end=fmt_date(result.period_end, lang)))
-    days = (result.period_end - result.period_start).days + 1
-    if days < SHORT_PERIOD_DAYS:  # e.g. the default period early in a statistical year
-        period += f'<br><span class="caution">{escape(t("report.header.period_short", lang, days=fmt_int(days, lang)))}</span>'
+    if result.period is not None and result.period.unusual:  # said wherever the period is shown
+        note = t(f"conclusion.period_note.{result.period.kind}", lang, days=fmt_int(result.period.days, lang),
+                 year=result.period.statistical_year)
+        period += f'<br><span class="caution">{escape(note)}</span>'
     rows += [
         (t("report.header.period", lang), period),
         (t("report.header.as_of", lang), escape(fmt_date(result.as_of, lang))),
         (t("report.header.scope", lang),
          escape(t("report.header.scope_value", lang, cases=fmt_int(len(rec.cases), lang),
                   rules=fmt_int(len(result.timings), lang)))),
-        (t("report.header.source", lang), f"<code>{escape(redact(rec.source))}</code>"),
+        (t("report.header.source", lang), f"<code>{escape(source_name(rec.source))}</code>"),
         (t("report.header.fingerprint", lang), f"<code>{escape(rec.fingerprint[:16])}</code>"),
     ]
     items = "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in rows)
@@ -107,13 +105,19 @@ def _findings(result: UnitAudit) -> str:
     n = len(f)
     cases = f["case_id"].dropna().unique()
     owed = int(owed_by_case(result.records).reindex(cases).fillna(0).sum())
+    sel = selection_of(result)
+    stated = sel.violations
+    # The same figures as the conclusion: cases, not rows; only the unit's own money.
     cards = "".join([
-        card(t("report.summary.findings", lang), fmt_int(n, lang)),
-        card(t("report.summary.high", lang), fmt_int(int((f["severity"] == "high").sum()), lang),
+        card(t("report.summary.violations", lang), fmt_int(stated["subject"].nunique() if len(stated) else 0, lang),
              extra="alert"),
-        card(t("report.summary.cases", lang), fmt_int(len(cases), lang)),
-        card(t("report.summary.money_owed", lang), fmt_money(owed, lang)),
-        card(t("report.summary.money_named", lang), fmt_money(distinct_money(f), lang)),
+        card(t("report.summary.before", lang), fmt_int(sel.before["subject"].nunique() if len(sel.before) else 0,
+                                                      lang)),
+        card(t("report.summary.indicators", lang),
+             fmt_int(sel.indicators["subject"].nunique() if len(sel.indicators) else 0, lang)),
+        card(t("report.summary.money_violations", lang),
+             fmt_money(int(stated["amount"].dropna().sum()) if len(stated) else 0, lang)),
+        card(t("report.summary.findings", lang), fmt_int(n, lang)),
     ])
     out = [f'<div class="cards five" data-findings-total="{n}">{cards}</div>']
     if n == 0:
