@@ -83,7 +83,7 @@ def test_xlsx_round_trips_office_style(tmp_path):
     raw = load_raw(str(path))
     # The workbook really carries what office exports carry.
     cases = raw.tables["cases"]
-    assert isinstance(cases["received_date"].iloc[0], dt.datetime)  # a real date cell
+    assert isinstance(cases["received_date"].iloc[0], dt.date)  # a real date cell
     assert cases["received_date"].iloc[1] == "01/02/2024"
     assert cases["amount_due"].iloc[0] == "1.234.567"
     assert cases["long_prison_term"].iloc[2] == "có"
@@ -221,6 +221,18 @@ def test_postgresql_unit_filter_runs_in_sql(pg_schema):
 
 
 @pytest.mark.postgres
+def test_postgresql_filtered_rows_keep_their_place_in_the_table(pg_schema):
+    engine, schema = pg_schema
+    write_sql(engine, schema=schema)
+    url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    kv02 = load_records(url, unit="KV02")
+    assert kv02.cases["source_row"].tolist() == [5, 6]
+    assert kv02.events["source_row"].tolist() == [10, 11, 12]
+    issues = load_records(url).issues
+    assert issues.empty
+
+
+@pytest.mark.postgres
 def test_postgresql_missing_schema_table_is_a_source_error(pg_schema):
     _, schema = pg_schema  # an empty schema: no contract tables at all
     with pytest.raises(SourceError, match=r"required table 'units' is missing") as err:
@@ -325,20 +337,18 @@ def test_unit_filter_in_duckdb_never_evaluates_other_units_rows(tmp_path):
     assert_records_match(records, unit="KV01")
 
 
-@pytest.mark.parametrize("kind", ["csv", "parquet", "xlsx"])
-def test_unit_filter_on_files_keeps_source_rows(tmp_path, kind):
-    if kind == "csv":
-        source = write_csv_dir(tmp_path / "csv")
-    elif kind == "parquet":
-        source = write_parquet_dir(tmp_path / "pq")
-    else:
-        source = write_xlsx(tmp_path / "book.xlsx")
+@pytest.mark.parametrize("kind", ["csv", "parquet", "xlsx", "duckdb", "sqlite"])
+def test_unit_filter_keeps_source_rows(tmp_path, kind):
+    source = write_source(tmp_path, kind)
     records = load_records(str(source), unit="KV01")
     assert_records_match(records, unit="KV01")
     assert dict(records.counts[["table", "rows_read"]].values) == KV01_ROWS
-    base = 1 if kind == "parquet" else 2
-    # Row numbers still point at the unfiltered source: C6's terminated event is the 12th row.
+    base = 2 if kind in ("csv", "xlsx") else 1
+    # Row numbers still point at the unfiltered source: KV01's last event is the 9th row.
     assert records.events["source_row"].max() == 8 + base
+    # KV02's cases are the 5th and 6th rows of the table, read alone or not.
+    kv02 = load_records(str(source), unit="KV02").cases
+    assert kv02["source_row"].tolist() == [4 + base, 5 + base]
 
 
 def test_unit_filter_on_csv_reads_other_units_bad_rows_never(tmp_path):
@@ -404,7 +414,7 @@ def assert_no_case_rows(records):
 @pytest.mark.parametrize("kind", SOURCE_KINDS)
 def test_several_units_read_the_union_of_each(tmp_path, kind):
     source = write_source(tmp_path, kind)
-    positions = kind in ("csv", "parquet", "xlsx")
+    positions = True  # every kind numbers a row by its place in the whole table, filter or not
     both = assert_union_of_single_reads(source, ("KV02", "KV01"), positions)
     assert_records_match(both)  # the two units hold every case
     # T01 handles no cases itself: adding it changes nothing.
@@ -435,7 +445,7 @@ def test_postgresql_unit_list_is_one_expanding_parameter(pg_schema):
     engine, schema = pg_schema
     write_sql(engine, schema=schema)
     url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    assert_records_match(assert_union_of_single_reads(url, ["KV01", "KV02"], positions=False))
+    assert_records_match(assert_union_of_single_reads(url, ["KV01", "KV02"], positions=True))
     with capture_sql() as captured:
         records = load_records(url, ("KV01", "T01"))
     assert_records_match(records, unit="KV01")
@@ -568,7 +578,7 @@ def test_corrupt_xlsx(tmp_path):
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")
     with pytest.raises(SourceError) as err:
         load_raw(str(path))
-    assert one_line(err).startswith(f"{path}: not a readable .xlsx workbook")
+    assert one_line(err).startswith(f"{path}: not a readable workbook")
     assert isinstance(err.value.__cause__, zipfile.BadZipFile | Exception)
 
 
@@ -605,8 +615,9 @@ def test_single_csv_and_unknown_files_are_refused(csv_dir, tmp_path):
         load_raw(str(other))
     old_excel = tmp_path / "so-lieu.xls"
     old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # an OLE2 (Excel 97-2003) header
-    with pytest.raises(SourceError, match=r"\.xls workbook is not read: .* save it as \.xlsx"):
-        load_raw(str(old_excel))
+    with pytest.raises(SourceError, match=r"so-lieu\.xls: not a readable workbook") as err:
+        load_raw(str(old_excel))  # a broken one is refused in one line (real ones are read)
+    one_line(err)
 
 
 def test_two_files_for_one_table(csv_dir):

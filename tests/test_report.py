@@ -170,7 +170,7 @@ def test_findings_tables_carry_sort_keys_and_hidden_tools(shown):
 def test_write_outputs_follow_the_contract(tmp_path):
     result = _small_audit("vi")
     paths = write_outputs(result, tmp_path)
-    with paths["findings_csv"].open(encoding="utf-8") as fh:
+    with paths["findings_csv"].open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0])[: len(FINDING_COLUMNS)] == list(FINDING_COLUMNS)
     assert len(rows) == len(result.findings) > 0
@@ -308,7 +308,7 @@ def test_files_agree_with_the_report(unit_run):
     _, outputs = unit_run
     html = outputs.report_html.read_text(encoding="utf-8")
     shown = int(re.search(r'data-findings-total="(\d+)"', html).group(1))
-    with outputs.findings_csv.open(encoding="utf-8") as fh:
+    with outputs.findings_csv.open(encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         assert reader.fieldnames[: len(FINDING_COLUMNS)] == list(FINDING_COLUMNS)
         rows = list(reader)

@@ -5,6 +5,7 @@
     audit render    EXECUTED.ipynb                                   a papermill run's report.html
     audit template  --out FILE.xlsx                                  a blank input workbook to fill in
     audit validate  SRC                                              data-quality summary
+    audit verify    DIR                                              check a run's files against its manifest
     audit demo-data --out PATH                                       the synthetic demo database
     audit import    SRC --to STORE                                   read and validate once into a store
     audit batch     --source SRC --as-of DATE --out DIR --units all   many units, one index page
@@ -15,8 +16,11 @@
     audit sample report DIR                                          the cycle's HTML page
 
 Every failure the user can cause ends with one line on stderr and a non-zero
-exit code (2 for bad input or parameters, 1 for a failed run, 4 for a batch in
-which some units failed); a traceback is shown only with ``AUDIT_DEBUG=1``.
+exit code: 2 for bad input or parameters (an unreadable source, a date out of
+range, an --out that is a file, cannot be written or is being written by
+another run), 1 for a failed run or, for ``verify``, a file that does not
+match its manifest, 3 for an internal error, 4 for a batch in which some units
+failed; a traceback is shown only with ``AUDIT_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -37,9 +41,9 @@ def _date(text: str) -> dt.date:
     from .dates import as_date
 
     try:
-        return as_date(text)
-    except ParameterError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return as_date(text, "date")
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def _whole(text: str, least: int) -> int:
@@ -100,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="read a source and print its data-quality summary")
     val.add_argument("source")
     val.add_argument("--unit", help="only this unit's rows")
+
+    ver = sub.add_parser("verify", help="check every file of a run or scan folder against its manifest")
+    ver.add_argument("dir", type=Path, help="the output folder (holding manifest.json)")
 
     demo = sub.add_parser("demo-data", help="write the synthetic demo database (DuckDB)")
     demo.add_argument("--out", required=True, type=Path)
@@ -200,17 +207,38 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from .export import write_findings, write_kpis
+    from .export import scan_manifest, write_findings, write_kpis
     from .pipeline import scan_source
+    from .publish import check_output_folder, publishing
+    from .report.outputs import utc_now, write_manifest
 
-    start = time.perf_counter()
+    start, started = time.perf_counter(), utc_now()
+    out = check_output_folder(args.out)  # before the data is read: a file there, no write access
     result = scan_source(args.source, args.as_of, args.period_start, args.period_end, args.lang, args.params)
-    args.out.mkdir(parents=True, exist_ok=True)
-    paths = write_findings(result.findings, args.out) + [write_kpis(result.kpis, args.out)]
+    with publishing(out) as staging:  # written whole, then swapped in; one writer at a time
+        paths = write_findings(result.findings, staging) + [write_kpis(result.kpis, staging)]
+        write_manifest(staging, scan_manifest(result, args, started), [p.name for p in paths])
     n_units = result.kpis["unit_id"].nunique()
     print(f"{len(result.findings)} findings over {n_units} units in {time.perf_counter() - start:.1f} s")
-    for p in paths:
-        print(f"  {p}")
+    for p in [*paths, staging / "manifest.json"]:
+        print(f"  {out / p.name}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import verify_folder
+
+    result = verify_folder(args.dir)
+    for line in result.problems:
+        print(f"{args.dir}/{line}")
+    if not result.ok:
+        print(f"audit verify: {len(result.problems)} problem(s) in {args.dir}", file=sys.stderr)
+        return 1
+    made = result.made_from
+    fingerprint = (made.get("input") or {}).get("fingerprint", "")
+    print(f"verified: {args.dir} ({result.files} files match manifest.json; {made.get('kind', 'run')} "
+          f"by thads-audit {made.get('version')}, contract {made.get('contract_version')}, "
+          f"input {fingerprint[:16]}…)")
     return 0
 
 
@@ -344,7 +372,8 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"run": _run, "scan": _scan, "render": _render, "template": _template,
-             "validate": _validate, "demo-data": _demo, "sample": _sample, "import": _import, "batch": _batch}
+             "validate": _validate, "verify": _verify, "demo-data": _demo, "sample": _sample, "import": _import,
+             "batch": _batch}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -360,8 +389,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line unless asked for the traceback
         if os.environ.get("AUDIT_DEBUG"):
             raise
-        print(f"audit {args.command}: internal error: {type(exc).__name__}: {exc} "
-              "(set AUDIT_DEBUG=1 for the traceback)", file=sys.stderr)
+        from .redact import redact
+
+        print(redact(f"audit {args.command}: internal error: {type(exc).__name__}: {exc} ")
+              + "(set AUDIT_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3
 
 

@@ -10,6 +10,9 @@ import datetime as dt
 
 from .errors import ParameterError
 
+# The dates records and runs can carry: a value outside is an error (in data, a DQ finding).
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
 __all__ = ["as_date"]
 
 
@@ -30,10 +33,15 @@ def as_date(value: object, name: str = "date", *, file: str | None = None) -> dt
         Naming the value when it is not a date.
     """
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ParameterError(f"{name}: {value!r} is not a date (YYYY-MM-DD)", file=file) from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ParameterError(f"{name}: {value!r} is not a date (YYYY-MM-DD)", file=file) from None
+    if not EARLIEST <= day <= LATEST:
+        raise ParameterError(f"{name}: {day.isoformat()} is outside the dates an audit can cover "
+                             f"({EARLIEST.isoformat()} to {LATEST.isoformat()})", file=file)
+    return day

@@ -13,6 +13,8 @@ line the command line prints.
 
 from __future__ import annotations
 
+from .redact import redact
+
 __all__ = ["AuditError", "SourceError", "ValidationError", "ParameterError", "RunError"]
 
 
@@ -48,7 +50,8 @@ class AuditError(Exception):
         if self.column:
             where.append(f"column {self.column}")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        # Messages quote what the user gave (a URL, a driver's error): never its credentials.
+        return redact(f"{prefix}: {self.message}" if prefix else self.message)
 
 
 class SourceError(AuditError):

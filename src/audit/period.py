@@ -12,14 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .dates import EARLIEST, LATEST
 from .errors import ParameterError
 
 __all__ = ["Period", "statistical_year_of", "last_complete_statistical_year", "resolve_period"]
 
-# The range of dates a period may take: a day the calendar can hold with room to
-# compare with the year before, and no later than the toolkit can mean anything by.
-_EARLIEST = dt.date(1990, 1, 1)
-_LATEST = dt.date(2200, 12, 31)
 
 
 def statistical_year_of(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -81,9 +78,9 @@ def _kind(start: dt.date, end: dt.date) -> str:
 
 
 def _check(day: dt.date, name: str) -> None:
-    if not _EARLIEST <= day <= _LATEST:
-        raise ParameterError(f"{name}: {day.isoformat()} is outside the years "
-                             f"{_EARLIEST.year}–{_LATEST.year} an inspection can cover")
+    if not EARLIEST <= day <= LATEST:
+        raise ParameterError(f"{name}: {day.isoformat()} is outside the dates an audit can cover "
+                             f"({EARLIEST.isoformat()} to {LATEST.isoformat()})")
 
 
 def resolve_period(as_of: dt.date, start: dt.date | None = None, end: dt.date | None = None) -> Period:

@@ -122,11 +122,17 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
         Also read the unit's province (its parent's units) so that rules comparing the
         unit, its valuers, auction organisations and bidders with their peers can run.
     """
-    from .io import load_records
+    from .io import records_reader
 
     run = RunParams.build(as_of, period_start, period_end, lang, params_file)  # checked before any data is read
     as_of_d, start, end = run.as_of, run.period_start, run.period_end
-    loaded = source if isinstance(source, CaseRecords) else load_records(str(source), unit=unit_id)
+    # A file source is read once, for the unit and its peers alike (records_reader).
+    read = None
+    if isinstance(source, CaseRecords):
+        loaded = source
+    else:
+        read = records_reader(str(source))
+        loaded = read(unit_id)
     units = loaded.units
     match = units[units["unit_id"] == unit_id]
     if match.empty:
@@ -137,7 +143,7 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
     population = None
     peer_ids = peer_units(units, unit_id) if peers else [unit_id]
     if len(peer_ids) > 1:
-        whole = loaded if isinstance(source, CaseRecords) else load_records(str(source), unit=peer_ids)
+        whole = loaded if read is None else read(peer_ids)
         population = whole.for_units(peer_ids).as_of(as_of_d)
     ctx = RuleContext(run, population)
     timings: dict[str, float] = {}

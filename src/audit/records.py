@@ -21,7 +21,7 @@ import pandas as pd
 from ._frames import member
 from .contract import TABLES
 
-__all__ = ["CaseRecords", "empty_frame", "DTYPES", "ISSUE_COLUMNS", "COUNT_COLUMNS"]
+__all__ = ["CaseRecords", "empty_frame", "DTYPES", "ISSUE_COLUMNS", "COUNT_COLUMNS", "AS_OF_DATE"]
 
 T = TypeVar("T")
 
@@ -38,8 +38,12 @@ DTYPES = {
 ISSUE_COLUMNS = (
     "rule_id", "table", "row", "column", "value", "reason", "entity_id", "case_id", "unit_id",
 )
-# One row per table: nothing read is lost (read = audited + rejected).
-COUNT_COLUMNS = ("table", "rows_read", "rows_audited", "rows_rejected")
+# One row per table: nothing read is lost (read = audited + rejected + after the audit date).
+COUNT_COLUMNS = ("table", "rows_read", "rows_audited", "rows_rejected", "rows_after_as_of")
+# The date that places a row in time, per table: a row dated after the audit date had not
+# happened on that date, so :meth:`CaseRecords.as_of` sets it aside and counts it.
+AS_OF_DATE = {"cases": "received_date", "events": "event_date", "verifications": "verification_date",
+              "valuations": "valuation_date", "auctions": "contract_date", "complaints": "received_date"}
 
 
 def empty_frame(table: str) -> pd.DataFrame:
@@ -51,6 +55,19 @@ def empty_frame(table: str) -> pd.DataFrame:
 
 def _empty_issues() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else "str") for c in ISSUE_COLUMNS})
+
+
+def _set_aside(counts: pd.DataFrame, later: dict[str, int]) -> pd.DataFrame:
+    """``counts`` with ``later[table]`` rows moved from audited to after the audit date."""
+    if counts.empty or "table" not in counts:
+        return counts
+    out = counts.copy()
+    if "rows_after_as_of" not in out:
+        out["rows_after_as_of"] = 0
+    moved = out["table"].map(later).fillna(0).astype("int64")
+    out["rows_audited"] = out["rows_audited"].astype("int64") - moved
+    out["rows_after_as_of"] = out["rows_after_as_of"].astype("int64") + moved
+    return out
 
 
 @dataclass(frozen=True)
@@ -66,11 +83,15 @@ class CaseRecords:
     issues : DataFrame
         Problems found by validation (``ISSUE_COLUMNS``).
     counts : DataFrame
-        Rows read, audited and rejected per table (``COUNT_COLUMNS``).
+        Rows read, audited, rejected and set aside as dated after the audit date, per
+        table (``COUNT_COLUMNS``): ``rows_read = rows_audited + rows_rejected +
+        rows_after_as_of`` always holds.
     source : str
         A description of where the records came from (path or redacted URL).
     fingerprint : str
         SHA-256 over the rows read, identifying the exact input.
+    files : dict of file name -> dict
+        For file sources, the ``sha256`` and ``bytes`` of each file as parsed.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -79,6 +100,8 @@ class CaseRecords:
     counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COUNT_COLUMNS)))
     source: str = ""
     fingerprint: str = ""
+    # File sources: each file's name -> sha256 and bytes of what was parsed.
+    files: dict[str, dict[str, object]] = field(default_factory=dict)
     # Derived series several rules share (each case's classification on a day, its
     # last action, ...), computed once per records object. Never mutate what it holds.
     _cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
@@ -103,41 +126,50 @@ class CaseRecords:
         return sorted(self.tables["units"]["unit_id"].dropna().unique().tolist())
 
     def as_of(self, as_of: dt.date) -> CaseRecords:
-        """The records as they stood on ``as_of``: later events are ignored."""
+        """The records as they stood on ``as_of``: later rows are set aside, and counted.
+
+        A case received, an event, a verification, a valuation or an auction contract
+        dated after ``as_of`` had not happened on that day (an export is often made
+        later): the row is left out of the audit and counted in ``rows_after_as_of``,
+        so that ``counts`` still adds up to the rows read.
+        """
         day = pd.Timestamp(as_of)
         t = dict(self.tables)
-        t["cases"] = t["cases"][t["cases"]["received_date"] <= day]
-        t["events"] = t["events"][t["events"]["event_date"] <= day]
-        t["verifications"] = t["verifications"][t["verifications"]["verification_date"] <= day]
-        if "valuations" in t:
-            t["valuations"] = t["valuations"][t["valuations"]["valuation_date"] <= day]
+        later: dict[str, int] = {}
+        for name, column in AS_OF_DATE.items():
+            if name not in t:
+                continue
+            keep = (t[name][column] <= day).to_numpy(dtype=bool)
+            later[name] = int((~keep).sum())
+            if later[name]:
+                t[name] = t[name][keep]
         if "auctions" in t:
-            a = t["auctions"][t["auctions"]["contract_date"] <= day]
+            a = t["auctions"]
             # An auction held after as_of was still scheduled on as_of (contract 1.1).
-            later = (a["auction_date"] > day) & a["outcome"].isin(["sold", "failed"])
-            if later.any():
+            held_later = (a["auction_date"] > day) & a["outcome"].isin(["sold", "failed"])
+            if held_later.any():
                 a = a.copy()
-                a.loc[later, "outcome"] = "scheduled"
-                a.loc[later, ["winning_price", "winner_id"]] = pd.NA
-            t["auctions"] = a
+                a.loc[held_later, "outcome"] = "scheduled"
+                a.loc[held_later, ["winning_price", "winner_id"]] = pd.NA
+                t["auctions"] = a
         if "complaints" in t:
-            c = t["complaints"][t["complaints"]["received_date"] <= day]
+            c = t["complaints"]
             # A complaint resolved after as_of was still pending on as_of.
-            later = c["resolved_date"] > day
-            if later.any():
+            resolved_later = c["resolved_date"] > day
+            if resolved_later.any():
                 c = c.copy()
-                c.loc[later, "resolved_date"] = pd.NaT
-                c.loc[later, "outcome"] = pd.NA
-            t["complaints"] = c
+                c.loc[resolved_later, "resolved_date"] = pd.NaT
+                c.loc[resolved_later, "outcome"] = pd.NA
+                t["complaints"] = c
         # A closure after as_of had not happened yet on as_of.
         cases = t["cases"]
-        later = cases["closed_date"] > day
-        if later.any():
+        closed_later = cases["closed_date"] > day
+        if closed_later.any():
             cases = cases.copy()
-            cases.loc[later, "status"] = "open"
-            cases.loc[later, "closed_date"] = pd.NaT
+            cases.loc[closed_later, "status"] = "open"
+            cases.loc[closed_later, "closed_date"] = pd.NaT
             t["cases"] = cases
-        return replace(self, tables=t, _cache={})
+        return replace(self, tables=t, counts=_set_aside(self.counts, later), _cache={})
 
     def for_unit(self, unit_id: str) -> CaseRecords:
         """Only one unit's cases and what hangs off them (units and executors are kept whole

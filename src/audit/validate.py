@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from .contract import TABLES
 from .errors import SourceError
 from .io.base import RawSource, as_text, to_arrow
-from .io.parse import REASONS, code_key, display, parse
+from .io.parse import code_key, display, parse_checked
 from .records import COUNT_COLUMNS, DTYPES, ISSUE_COLUMNS, CaseRecords, empty_frame
 
 __all__ = ["validate", "summary", "issue_line", "fingerprint"]
@@ -63,12 +63,15 @@ ROW_DATE_ORDER = (("complaints", "resolved_date", "received_date"),)
 class _Table:
     """One table being checked: raw cells, typed columns, rejections and issues."""
 
-    def __init__(self, name: str, raw: pd.DataFrame, base: int, origin: str) -> None:
+    def __init__(self, name: str, raw: pd.DataFrame, base: int, origin: str,
+                 cell_issues: pd.DataFrame | None = None) -> None:
         self.name = name
         self.origin = origin
+        self.cell_issues = cell_issues
         index = raw.index.to_numpy()
         positions = index if np.issubdtype(index.dtype, np.integer) else np.arange(len(raw))
         self.source_row = positions.astype("int64") + base
+        self.labels = raw.index
         self.raw = raw.reset_index(drop=True)
         self.n = len(raw)
         self.reject = np.zeros(self.n, dtype=bool)
@@ -115,8 +118,16 @@ def _check_columns(t: _Table) -> None:
         if col.name not in t.raw:  # an optional column the source lacks
             t.typed[col.name] = pd.Series(pd.NA, index=t.raw.index, dtype=DTYPES[col.kind])
             continue
-        values, missing_, bad = parse(t.raw[col.name], col.kind)
-        t.add("DQ-SCHEMA", bad, col.name, REASONS[col.kind], reject=True)
+        values, missing_, problems = parse_checked(t.raw[col.name], col.kind)
+        found = _reader_issues(t, col.name)
+        for mask, reason in found:
+            t.add("DQ-SCHEMA", mask, col.name, reason, reject=True)
+        if found:  # reported once, for what the reader found, not again as unreadable or missing
+            seen = np.logical_or.reduce([m for m, _ in found])
+            problems = [(bad & ~seen, reason) for bad, reason in problems]
+            missing_ = missing_ & ~seen
+        for bad, reason in problems:
+            t.add("DQ-SCHEMA", bad, col.name, reason, reject=True)
         if not col.nullable:
             t.add("DQ-SCHEMA", missing_, col.name, "required value is missing", reject=True)
         if col.kind == "money":
@@ -128,6 +139,23 @@ def _check_columns(t: _Table) -> None:
             t.add("DQ-UNKNOWN-CODE", unknown, col.name, _not_in(col.vocabulary),
                   reject=(t.name, col.name) not in KEEP_UNKNOWN)
         t.typed[col.name] = values
+
+
+def _reader_issues(t: _Table, column: str) -> list[tuple[np.ndarray, str]]:
+    """The cells of ``column`` the reader flagged (RawSource.cell_issues), one mask per reason."""
+    found = t.cell_issues
+    if found is None or not len(found):
+        return []
+    mine = found[found["column"] == column]
+    positions = pd.Index(t.labels).get_indexer(mine["index"])
+    out = []
+    for reason in mine["reason"].unique():
+        mask = np.zeros(t.n, dtype=bool)
+        pos = positions[(mine["reason"] == reason).to_numpy() & (positions >= 0)]
+        mask[pos] = True
+        if mask.any():
+            out.append((mask, str(reason)))
+    return out
 
 
 def _not_in(vocabulary: tuple[str, ...]) -> str:
@@ -335,12 +363,17 @@ def _row_hashes(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> np.ndarray:
 
 
 def fingerprint(raw: RawSource) -> str:
-    """SHA-256 over the rows read, table by table in name order.
+    """SHA-256 over the rows read, table by table in name order (and, for file sources,
+    over the SHA-256 of each file's bytes as parsed).
 
     Row hashes are sorted within a table, so the same rows give the same
     fingerprint whatever order a database returns them in.
     """
     digest = hashlib.sha256()
+    # The bytes actually parsed, for file sources: a file rewritten after it was read
+    # changes the fingerprint even where its rows happen to read the same.
+    for name in sorted(raw.files):
+        digest.update(f"file\0{name}\0{raw.files[name].get('sha256')}\0".encode())
     with duckdb.connect() as con:
         for name in sorted(raw.tables):
             df = raw.tables[name]
@@ -381,7 +414,7 @@ def validate(raw: RawSource) -> CaseRecords:
             tables[name] = empty_frame(name)
             continue
         t = _Table(name, raw.tables[name], raw.row_base.get(name, 1),
-                   raw.origin.get(name, raw.description))
+                   raw.origin.get(name, raw.description), raw.cell_issues.get(name))
         _check_columns(t)
         _check_orphans(t, valid)
         _check_duplicates(t)
@@ -394,7 +427,7 @@ def validate(raw: RawSource) -> CaseRecords:
             received = tables[name]["received_date"].to_numpy()
         if t.parts:
             issues.append(_issues(t, raw, cache))
-        counts.append((name, t.n, int((~t.reject).sum()), int(t.reject.sum())))
+        counts.append((name, t.n, int((~t.reject).sum()), int(t.reject.sum()), 0))
     if "complaints" in raw.tables:
         crossed = _check_complaint_events(tables["events"], tables["complaints"], raw, cache)
         if crossed is not None:
@@ -407,6 +440,7 @@ def validate(raw: RawSource) -> CaseRecords:
             {c: "int64" for c in COUNT_COLUMNS[1:]}),
         source=raw.description,
         fingerprint=fingerprint(raw),
+        files={name: dict(info) for name, info in raw.files.items()},
     )
 
 
@@ -430,10 +464,10 @@ def summary(records: CaseRecords, limit: int = 20) -> str:
     lines = [f"source: {records.source}", f"fingerprint: {records.fingerprint}", ""]
     c = records.counts
     width = max([len("table"), *(len(str(n)) for n in c["table"])])
-    lines.append(f"{'table':<{width}}  {'read':>10}  {'audited':>10}  {'rejected':>10}")
+    lines.append(f"{'table':<{width}}  {'read':>10}  {'audited':>10}  {'rejected':>10}  {'after as-of':>11}")
     for row in c.itertuples(index=False):
         lines.append(f"{row.table:<{width}}  {row.rows_read:>10,}  {row.rows_audited:>10,}  "
-                     f"{row.rows_rejected:>10,}")
+                     f"{row.rows_rejected:>10,}  {row.rows_after_as_of:>11,}")
     i = records.issues
     lines.append("")
     if i.empty:

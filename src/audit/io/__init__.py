@@ -5,7 +5,8 @@
 ``load_records`` adds validation. Source kinds:
 
 - a folder of CSV and/or Parquet files, one per table (:mod:`.folder`);
-- an ``.xlsx`` workbook, one sheet per table (:mod:`.excel`);
+- a workbook (``.xlsx``, ``.xlsm``, ``.xls``, ``.xlsb``, ``.ods``), one sheet per table
+  (:mod:`.excel`);
 - a DuckDB file, ``.duckdb``/``.ddb``/``.db`` (:mod:`.duckdb_file`);
 - a SQLite file, ``.sqlite``/``.sqlite3``/``.db`` (read through SQLAlchemy);
 - any SQLAlchemy URL: ``postgresql+psycopg://…`` (``postgresql://`` too),
@@ -17,14 +18,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from ..errors import SourceError
 from ..records import CaseRecords
-from .base import RawSource, unit_ids
+from .base import RawSource, filter_unit, unit_ids
 from .duckdb_file import MAGIC as DUCKDB_MAGIC
 from .duckdb_file import load_duckdb
 from .excel import SUFFIXES as EXCEL_SUFFIXES
@@ -34,7 +36,7 @@ from .folder import load_folder
 from .sql import load_url
 from .store import load_store, store_kind
 
-__all__ = ["RawSource", "load_raw", "load_records", "source_kind"]
+__all__ = ["RawSource", "load_raw", "load_records", "source_kind", "records_reader"]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _DB_SUFFIXES = (".duckdb", ".ddb", ".db", ".sqlite", ".sqlite3")
@@ -80,14 +82,12 @@ def source_kind(source: str) -> str:
         if head[8:12] == DUCKDB_MAGIC or suffix in (".duckdb", ".ddb"):
             return "store" if store_kind(path) else "duckdb"
         raise SourceError("neither a SQLite nor a DuckDB database file", file=source)
-    if suffix in (".xls", ".xlsb", ".ods"):
-        raise SourceError(f"a {suffix} workbook is not read: open it in Excel or LibreOffice and "
-                          "save it as .xlsx (Excel Workbook)", file=source)
     if suffix in FOLDER_SUFFIXES:
         raise SourceError(f"a single {suffix} file is not a source: give the folder holding "
                           "one file per table", file=source)
-    raise SourceError("unsupported source: expected a folder of CSV/Parquet files, an .xlsx "
-                      "workbook, a DuckDB or SQLite file, or a database URL", file=source)
+    raise SourceError("unsupported source: expected a folder of CSV/Parquet files, a workbook "
+                      "(.xlsx, .xls, .xlsb, .ods), a DuckDB or SQLite file, or a database URL",
+                      file=source)
 
 
 def load_raw(source: str, unit: str | Sequence[str] | None = None) -> RawSource:
@@ -148,3 +148,29 @@ def load_records(source: str, unit: str | Sequence[str] | None = None) -> CaseRe
     if not _is_url(str(source)) and source_kind(str(source)) == "store":
         return load_store(Path(str(source)).expanduser(), unit)
     return validate(load_raw(source, unit))
+
+
+def records_reader(source: str) -> Callable[[str | Sequence[str] | None], CaseRecords]:
+    """A function giving the validated records of a unit, or of several, from ``source``.
+
+    A database filters each call in SQL. A folder or a workbook cannot be filtered
+    while it is read, so it is read once, on the first call, and every call filters
+    those rows in memory: a unit run reads a workbook once for the unit and its peers.
+    """
+    from ..validate import validate
+
+    source = str(source)
+    if source_kind(source) not in ("folder", "xlsx"):
+        return lambda unit: load_records(source, unit)
+    whole: list[RawSource] = []
+
+    def read(unit: str | Sequence[str] | None) -> CaseRecords:
+        ids = unit_ids(unit)  # a bad id fails before anything is read
+        if not whole:
+            whole.append(load_raw(source))
+        raw = whole[0]
+        if ids is None:
+            return validate(raw)
+        return validate(replace(raw, tables=filter_unit(raw.tables, ids)))
+
+    return read

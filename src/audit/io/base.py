@@ -10,10 +10,12 @@ unreadable source, a missing required table or a missing required column.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -22,7 +24,8 @@ from ..contract import REQUIRED_TABLES, TABLES
 from ..errors import SourceError
 
 __all__ = [
-    "RawSource", "normalise_name", "match_tables", "column_map", "conform",
+    "RawSource", "normalise_name", "match_tables", "column_map", "conform", "read_file_bytes",
+    "check_duplicate_headers",
     "unit_ids", "unit_scope", "filter_unit", "as_text", "to_arrow",
 ]
 
@@ -43,12 +46,70 @@ class RawSource:
         The source as given, with any password redacted.
     row_base : dict of table name -> int
         2 for CSV and Excel (the header is line 1), 1 for Parquet and SQL.
+    files : dict of file name -> dict
+        For file sources, each file read: ``sha256`` and ``bytes`` of exactly the
+        bytes that were parsed (read once, hashed, then parsed from memory).
+    cell_issues : dict of table name -> DataFrame
+        Cells the reader could not take as values (``index``, ``column``, ``value``,
+        ``reason``); validation reports each as DQ-SCHEMA and rejects its row.
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
     description: str = ""
     row_base: dict[str, int] = field(default_factory=dict)
+    files: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Cells a reader found unusable before any typing (a formula with no saved result), per
+    # table: a frame of index (the row's label in ``tables``), column, value and reason.
+    cell_issues: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def read_file_bytes(path: Path, table: str | None = None) -> tuple[bytes, dict[str, object]]:
+    """A file's bytes, read once, with their SHA-256 and size.
+
+    The caller parses these very bytes, so the hash in the fingerprint and the
+    manifest is that of what was read, even if the file is rewritten meanwhile;
+    a file that changes while it is being read is refused.
+
+    Raises
+    ------
+    SourceError
+        If the file cannot be read or changed while it was read.
+    """
+    where = str(path)
+    try:
+        before = path.stat()
+        data = path.read_bytes()
+        after = path.stat()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}", file=where, table=table) from exc
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or \
+            len(data) != after.st_size:
+        raise SourceError("the file changed while it was read (is it still being written?); "
+                          "run again once it is complete", file=where, table=table)
+    return data, {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def check_duplicate_headers(table: str, headers: Iterable[object], origin: str) -> None:
+    """Refuse two columns with the same header that a contract column would read.
+
+    Picking one of them silently would audit one column and ignore the other.
+
+    Raises
+    ------
+    SourceError
+        Naming the header and both positions.
+    """
+    claimed = {normalise_name(n) for c in TABLES[table].columns for n in (c.name, *c.aliases)}
+    seen: dict[str, int] = {}
+    for pos, header in enumerate(headers, start=1):
+        if header is None or not str(header).strip():
+            continue
+        key = normalise_name(header)
+        if key in seen and any(name in claimed for name in header_names(header)):
+            raise SourceError(f"the header '{str(header).strip()}' appears twice (columns {seen[key]} and "
+                              f"{pos}); keep one", file=origin, table=table)
+        seen.setdefault(key, pos)
 
 
 def normalise_name(name: object) -> str:
@@ -124,6 +185,8 @@ def column_map(table: str, headers: Iterable[object], origin: str) -> dict[objec
     so a sheet with both ``Mã chấp hành viên`` and ``Chấp hành viên`` gives the
     id column from the first. Headers nothing claims are dropped.
     """
+    headers = list(headers)
+    check_duplicate_headers(table, headers, origin)
     headers = [h for h in headers if h is not None]
     by_norm: dict[str, object] = {}
     for h in headers:

@@ -19,7 +19,7 @@ from ..contract import TABLES
 from ..errors import SourceError
 from .base import RawSource, column_map, match_tables, unit_ids
 from .parquet import arrow_to_frame
-from .sql import build_select
+from .sql import build_select, number_rows
 
 __all__ = ["load_duckdb"]
 
@@ -58,9 +58,10 @@ def load_duckdb(path: Path, unit: str | Sequence[str] | None = None) -> RawSourc
         raise SourceError(f"cannot open as a DuckDB database: {str(exc).splitlines()[0]}",
                           file=where) from exc
     try:
-        found = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_catalog = current_database()").fetchall()]
+        kinds = dict(con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_catalog = current_database()").fetchall())
+        found = list(kinds)
         names = match_tables(found, where, "table")
         columns = {}
         for table, name in names.items():
@@ -73,9 +74,12 @@ def load_duckdb(path: Path, unit: str | Sequence[str] | None = None) -> RawSourc
         for table in TABLES:
             if table not in names:
                 continue
-            sql, filtered = build_select(table, names, columns, _quote, match)
+            # A table's rowid is its row's place in the table (0-based), filter or not; a view
+            # has none, and its rows are numbered as returned.
+            rowid = "rowid + 1" if kinds.get(names[table]) == "BASE TABLE" else None
+            sql, filtered = build_select(table, names, columns, _quote, match, rowid)
             result = con.sql(sql, params=[ids] if filtered else None).to_arrow_table()
-            raw.tables[table] = arrow_to_frame(result)
+            raw.tables[table] = number_rows(arrow_to_frame(result))
             raw.origin[table] = f"{where}#{names[table]}"
             raw.row_base[table] = ROW_BASE
     except duckdb.Error as exc:

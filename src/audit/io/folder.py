@@ -46,11 +46,13 @@ def load_folder(folder: Path, unit: str | Sequence[str] | None = None) -> RawSou
     for table, name in matched.items():
         path = folder / name
         if SUFFIXES[path.suffix.lower()] == "csv":
-            raw.tables[table] = conform(csv_dir.read_csv_file(path, table), table, str(path))
+            frame, read = csv_dir.read_csv_file(path, table)
+            raw.tables[table] = conform(frame, table, str(path))
             raw.row_base[table] = csv_dir.ROW_BASE
         else:
-            raw.tables[table] = parquet.read_parquet_file(path, table)
+            raw.tables[table], read = parquet.read_parquet_file(path, table)
             raw.row_base[table] = parquet.ROW_BASE
+        raw.files[name] = read
         raw.origin[table] = str(path)
     if unit is not None:
         raw.tables = filter_unit(raw.tables, unit)

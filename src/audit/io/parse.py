@@ -8,6 +8,12 @@ could not be read. Missing cells (empty or blank) are missing, never bad.
 The common case is made cheap: one vectorised pass for the usual form (ISO
 dates, plain digits), and the slower alternatives (``dd/mm/yyyy``,
 ``1.234.567``, Excel serials, mixed cells) only on what the first pass left.
+
+Numbers and dates typed with other digits (full-width ``２０２４``, Arabic-Indic
+``٢٠٢٤``, Devanagari, …) are read as the digits they are: every Unicode decimal
+digit is folded to ASCII after NFKC, only in cells that are not ASCII already.
+A whole number outside int64 is a bad cell (:func:`too_large` tells why), never
+a wrapped one; a date outside ``EARLIEST``–``LATEST`` is a bad cell too.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ import pandas as pd
 import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
+from ..dates import EARLIEST, LATEST
 from .base import as_text, to_arrow
 
-__all__ = ["parse", "display", "code_key", "REASONS"]
+__all__ = ["parse", "parse_checked", "display", "code_key", "too_large", "REASONS", "EARLIEST", "LATEST", "TOO_LARGE",
+           "OUT_OF_RANGE"]
 
 REASONS = {
     "date": "is not a date (expected YYYY-MM-DD or dd/mm/yyyy)",
@@ -32,14 +40,21 @@ REASONS = {
     "bool": "is not a yes/no value (true/false, 1/0, có/không)",
     "str": "is not text",
 }
+TOO_LARGE = "is too large: whole numbers are 64-bit (at most 9,223,372,036,854,775,807)"
+# Dates a case record can plausibly carry; anything else is a typing slip (0001-01-01,
+# 9999-12-31 placeholders) that would otherwise overflow date arithmetic downstream.
+OUT_OF_RANGE = f"is outside the dates a record can carry ({EARLIEST.isoformat()} to {LATEST.isoformat()})"
 _EXCEL_EPOCH = "1899-12-30"  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
-_PLAIN = r"-?\d{1,18}"
-_DOTS = r"-?\d{1,3}(?:\.\d{3})+(?:,0+)?"  # 1.234.567 (Vietnamese thousands), 1.234.567,00
-_COMMAS = r"-?\d{1,3}(?:,\d{3})+(?:\.0+)?"  # 1,234,567
+_PLAIN = r"-?[0-9]{1,18}"
+_LONG = r"-?[0-9]{19,}"
+_DOTS = r"-?[0-9]{1,3}(?:\.[0-9]{3})+(?:,0+)?"  # 1.234.567 (Vietnamese thousands), 1.234.567,00
+_COMMAS = r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.0+)?"  # 1,234,567
 _SPACES = r"[\s\u00a0\u202f]"
 _TRUE = {"true", "1", "1.0", "có", "co", "yes", "y", "t"}
 _FALSE = {"false", "0", "0.0", "không", "khong", "no", "n", "f"}
 _INT64_SAFE = 2.0**53  # beyond this a float no longer holds every whole number
+_INT64_MAX = int(np.iinfo(np.int64).max)
+_INT64_MIN = int(np.iinfo(np.int64).min)
 
 
 def code_key(value: str) -> str:
@@ -65,6 +80,25 @@ def display(s: pd.Series) -> pd.Series:
     if s.dtype == object:
         s = s.map(lambda v: v.strftime("%Y-%m-%d") if isinstance(v, dt.date) else v, na_action="ignore")
     return s.astype("str")
+
+
+def _fold(value: str) -> str:
+    """One cell's text with compatibility forms (NFKC) and every decimal digit in ASCII."""
+    text = unicodedata.normalize("NFKC", value)
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text)
+
+
+def _ascii(t: pd.Series) -> pd.Series:
+    """Text cells with their digits folded to ASCII (only the few non-ASCII distinct values)."""
+    odd = (t.notna() & ~t.str.isascii()).to_numpy(dtype=bool)
+    if not odd.any():
+        return t
+    fixes = {v: _fold(v) for v in t[odd].unique()}
+    return t.mask(odd, t[odd].map(fixes))
+
+
+def _number_text(s: pd.Series) -> pd.Series:
+    return _ascii(_text(s))
 
 
 def _no_bad(s: pd.Series) -> np.ndarray:
@@ -118,7 +152,8 @@ def _date(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return _serial(s)
     if s.dtype == object and ptypes.infer_dtype(s, skipna=True) not in ("string", "empty"):
         return _date_mixed(s)
-    return _date_text(_text(s))
+    return _date_text(_number_text(s))
+
 
 
 def _cell_kind(v: object) -> str:
@@ -143,7 +178,7 @@ def _date_mixed(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     for kind, parser in (("number", _serial), ("text", _date_text)):
         m = (kinds == kind).to_numpy()
         if m.any():
-            sub = s[m] if kind == "number" else _text(s[m])
+            sub = s[m] if kind == "number" else _number_text(s[m])
             vals, sub_bad = parser(sub.astype("float64") if kind == "number" else sub)
             out[m] = vals
             bad[m] = sub_bad
@@ -160,27 +195,76 @@ def _whole_floats(f: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _whole(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if ptypes.is_bool_dtype(s.dtype):
         return pd.Series(pd.NA, index=s.index, dtype="Int64"), s.notna().to_numpy()
+    if ptypes.is_unsigned_integer_dtype(s.dtype):  # uint64 above int64's range would wrap
+        big = (s > _INT64_MAX).fillna(False).to_numpy(dtype=bool)
+        return s.where(~big).astype("Int64"), big
     if ptypes.is_integer_dtype(s.dtype):
         return s.astype("Int64"), _no_bad(s)
     if ptypes.is_float_dtype(s.dtype):
         return _whole_floats(s)
     if ptypes.is_datetime64_any_dtype(s.dtype):
         return pd.Series(pd.NA, index=s.index, dtype="Int64"), s.notna().to_numpy()
-    t = _text(s)
+    t = _number_text(s)
     plain = t.str.fullmatch(_PLAIN).fillna(False).to_numpy(dtype=bool)
     out = t.where(plain).astype("Int64")
     rest = t.notna().to_numpy() & ~plain
     if rest.any():
-        c = t[rest].str.replace(_SPACES, "", regex=True)
-        dots, commas = c.str.fullmatch(_DOTS), c.str.fullmatch(_COMMAS)
-        c = c.where(~dots, c.str.replace(r",0+$", "", regex=True).str.replace(".", "", regex=False))
-        c = c.where(~commas, c.str.replace(r"\.0+$", "", regex=True).str.replace(",", "", regex=False))
-        digits = c.str.fullmatch(_PLAIN)
+        c = _digits_only(t[rest])
+        digits = c.str.fullmatch(_PLAIN).fillna(False).astype(bool)
         vals = c.where(digits).astype("Int64")
-        floats, _ = _whole_floats(pd.to_numeric(c.where(~digits), errors="coerce"))
+        long = c.str.fullmatch(_LONG).fillna(False).astype(bool)
+        if long.any():  # 19 digits and more: exact integers, kept when they fit int64
+            exact = c[long].map(int)
+            fits = exact.between(_INT64_MIN, _INT64_MAX)
+            vals[long] = pd.array(exact.where(fits).tolist(), dtype="Int64")
+        floats, _ = _whole_floats(pd.to_numeric(c.where(~(digits | long)), errors="coerce"))
         out[rest] = vals.fillna(floats)
     bad = rest & out.isna().to_numpy()
     return out, bad
+
+
+def _digits_only(t: pd.Series) -> pd.Series:
+    """Amount text without spaces and thousands separators (``1.234.567``, ``1,234,567``)."""
+    c = t.str.replace(_SPACES, "", regex=True)
+    dots, commas = c.str.fullmatch(_DOTS), c.str.fullmatch(_COMMAS)
+    c = c.where(~dots, c.str.replace(r",0+$", "", regex=True).str.replace(".", "", regex=False))
+    return c.where(~commas, c.str.replace(r"\.0+$", "", regex=True).str.replace(",", "", regex=False))
+
+
+def too_large(s: pd.Series, bad: np.ndarray) -> np.ndarray:
+    """Which of the ``bad`` cells of a whole-number column are numbers outside int64.
+
+    Parameters
+    ----------
+    s : Series
+        The raw column given to :func:`parse`.
+    bad : ndarray of bool
+        Its bad cells.
+
+    Returns
+    -------
+    ndarray of bool
+        True where the cell is a whole number too large (or too small) for 64 bits,
+        so that the message can say so instead of "not a whole amount".
+    """
+    out = np.zeros(len(s), dtype=bool)
+    if not bad.any():
+        return out
+    sub = s[bad]
+    if ptypes.is_unsigned_integer_dtype(sub.dtype):
+        out[bad] = True
+        return out
+    if ptypes.is_float_dtype(sub.dtype):
+        out[bad] = (sub.abs() >= 2.0**63).to_numpy(dtype=bool)
+        return out
+    if ptypes.is_numeric_dtype(sub.dtype) or ptypes.is_bool_dtype(sub.dtype) or \
+            ptypes.is_datetime64_any_dtype(sub.dtype):
+        return out
+    c = _digits_only(_number_text(sub.astype(object).map(
+        lambda v: repr(int(v)) if isinstance(v, float) and np.isfinite(v) and v == int(v) else v,
+        na_action="ignore")))
+    out[bad] = c.str.fullmatch(_LONG).fillna(False).to_numpy(dtype=bool)
+    return out
 
 
 # ---- decimals and flags ----------------------------------------------------
@@ -190,7 +274,7 @@ def _float(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if ptypes.is_numeric_dtype(s.dtype):
         out = s.astype("Float64").astype("float64")
     else:
-        t = _text(s)
+        t = _number_text(s)
         out = pd.to_numeric(t, errors="coerce").astype("float64")
         rest = t.notna() & out.isna()
         if rest.any():  # 12,5 and 1.234,5: the Vietnamese decimal comma
@@ -225,6 +309,42 @@ def _str(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 _PARSERS = {"str": _str, "date": _date, "money": _whole, "int": _whole, "float": _float, "bool": _bool}
 
 
+def parse_checked(s: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray, list[tuple[np.ndarray, str]]]:
+    """Type one raw column and say why each bad cell is bad.
+
+    Parameters
+    ----------
+    s : Series
+        Raw cells (any dtype).
+    kind : str
+        The contract kind: str, date, money, int, float or bool.
+
+    Returns
+    -------
+    values : Series
+        The typed column (``records.DTYPES[kind]``); missing where absent or bad.
+    missing : ndarray of bool
+        Cells that are empty (or blank text).
+    problems : list of (mask, reason)
+        Disjoint masks of bad cells, each with the one-line reason to report: not
+        readable as ``kind`` (``REASONS``), a whole number beyond 64 bits
+        (``TOO_LARGE``), a date outside ``EARLIEST``–``LATEST`` (``OUT_OF_RANGE``).
+    """
+    values, bad = _PARSERS[kind](s)
+    problems = [(bad, REASONS[kind])]
+    if kind in ("money", "int"):
+        big = too_large(s, bad)
+        problems = [(bad & ~big, REASONS[kind]), (big, TOO_LARGE)]
+    elif kind == "date":
+        outside = ((values < pd.Timestamp(EARLIEST)) | (values > pd.Timestamp(LATEST))).to_numpy(dtype=bool)
+        if outside.any():
+            values = values.mask(outside)
+            problems.append((outside, OUT_OF_RANGE))
+    any_bad = np.logical_or.reduce([m for m, _ in problems])
+    # Every parser leaves a value missing exactly when the cell was empty or bad.
+    return values, values.isna().to_numpy() & ~any_bad, problems
+
+
 def parse(s: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Type one raw column.
 
@@ -244,6 +364,5 @@ def parse(s: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     bad : ndarray of bool
         Cells that are present but cannot be read as ``kind``.
     """
-    values, bad = _PARSERS[kind](s)
-    # Every parser leaves a value missing exactly when the cell was empty or bad.
-    return values, values.isna().to_numpy() & ~bad, bad
+    values, missing, problems = parse_checked(s, kind)
+    return values, missing, np.logical_or.reduce([m for m, _ in problems])

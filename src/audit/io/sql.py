@@ -19,25 +19,21 @@ import sqlalchemy as sa
 
 from ..contract import TABLES
 from ..errors import SourceError
+from ..redact import redact
 from .base import RawSource, column_map, match_tables, unit_ids, unit_scope
 
-__all__ = ["load_url", "build_select", "redact", "CHUNK_ROWS"]
+__all__ = ["load_url", "build_select", "redact", "CHUNK_ROWS", "ROW_COLUMN", "number_rows"]
 
 ROW_BASE = 1
 CHUNK_ROWS = 200_000  # rows per fetch: bounds the driver's Python objects in memory
 
 
-def redact(url: str | sa.URL) -> str:
-    """The URL with any password replaced by ``***`` (what messages and reports show)."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        text = str(url)
-        return text.split("@")[-1] if "@" in text else text
+ROW_COLUMN = "__source_row"  # the row's number in its table, selected beside the contract columns
 
 
 def build_select(table: str, names: dict[str, str], columns: Mapping[str, Mapping[str, object]],
-                 quote: Callable[[str], str], match: str | None) -> tuple[str, bool]:
+                 quote: Callable[[str], str], match: str | None,
+                 row_number: str | None = None) -> tuple[str, bool]:
     """The SELECT for one contract table, optionally limited to one unit or several.
 
     Parameters
@@ -54,6 +50,12 @@ def build_select(table: str, names: dict[str, str], columns: Mapping[str, Mappin
         The test of the quoted ``unit_id`` column, ``{}`` standing for it, with
         the unit parameter's placeholder (``"{} = :unit"``, ``"{} IN :units"``,
         ``"list_contains(?, {})"``); None for no filter.
+    row_number : str, optional
+        An expression giving each row's number in the whole table, in its natural
+        order (``rowid``); selected as ``__source_row`` so that a filtered read still
+        names the row a person finds in the table. An expression starting with
+        ``ROW_NUMBER()`` is a window: it is computed over the whole table in a
+        subquery and the unit filter applied outside it.
 
     Returns
     -------
@@ -62,7 +64,14 @@ def build_select(table: str, names: dict[str, str], columns: Mapping[str, Mappin
         Whether the statement uses the unit parameter (once).
     """
     select = ", ".join(f"{quote(str(src))} AS {quote(name)}" for name, src in columns[table].items())
-    sql = f"SELECT {select} FROM {quote(names[table])}"
+    source = quote(names[table])
+    if row_number and row_number.upper().startswith("ROW_NUMBER()"):
+        # Numbered over the whole table first, filtered after: the filter must not renumber.
+        source = f"(SELECT *, {row_number} AS {quote(ROW_COLUMN)} FROM {source}) AS {source}"
+        select += f", {quote(ROW_COLUMN)}"
+    elif row_number:
+        select += f", {row_number} AS {quote(ROW_COLUMN)}"
+    sql = f"SELECT {select} FROM {source}"
     chain = unit_scope(table, names) if match else None
     if chain is None:
         return sql, False
@@ -108,6 +117,32 @@ def _unit_filter(unit: str | Sequence[str] | None) -> tuple[str | None, dict, li
     return "{} IN :units", {"units": ids}, [units]
 
 
+def number_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Move the selected row numbers into the index (0-based, as file readers give it), so
+    that ``source_row = index + 1`` is the row's number in its table."""
+    if ROW_COLUMN not in frame:
+        return frame
+    numbers = pd.to_numeric(frame[ROW_COLUMN]).astype("int64").to_numpy() - 1
+    out = frame.drop(columns=ROW_COLUMN)
+    out.index = pd.Index(numbers)
+    return out
+
+
+def _row_number(conn: sa.Connection, table: str, tables: set[str]) -> str | None:
+    """How this database numbers a table's rows in its natural order, or None (a view, or a
+    table without a row key: its rows are then numbered as returned)."""
+    if table not in tables:
+        return None
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        return "ROW_NUMBER() OVER (ORDER BY ctid)"  # physical order; PostgreSQL has no rowid
+    if dialect == "sqlite":
+        ddl = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n"),
+                           {"n": table}).scalar()
+        return None if ddl is None or "WITHOUT ROWID" in str(ddl).upper() else "rowid"
+    return None
+
+
 def _read(conn: sa.Connection, stmt: sa.TextClause, params: dict) -> pd.DataFrame:
     chunks = pd.read_sql(stmt, conn, params=params, chunksize=CHUNK_ROWS,
                          dtype_backend="numpy_nullable")
@@ -144,6 +179,7 @@ def load_url(source: str | sa.URL, unit: str | Sequence[str] | None = None) -> R
         with engine.connect() as conn:
             insp = sa.inspect(conn)
             found = insp.get_table_names()
+            base_tables = set(found)
             with contextlib.suppress(NotImplementedError):  # dialects without views
                 found += insp.get_view_names()
             names = match_tables(found, where, "table")
@@ -153,13 +189,14 @@ def load_url(source: str | sa.URL, unit: str | Sequence[str] | None = None) -> R
                 mapping = column_map(table, headers, f"{where}#{name}")
                 columns[table] = {contract: src for src, contract in mapping.items()}
             quote = engine.dialect.identifier_preparer.quote_identifier
+            numbering = {t: _row_number(conn, name, base_tables) for t, name in names.items()}
             conn = conn.execution_options(stream_results=True)  # server-side cursor where supported
             for table in TABLES:
                 if table not in names:
                     continue
-                sql, filtered = build_select(table, names, columns, quote, match)
+                sql, filtered = build_select(table, names, columns, quote, match, numbering[table])
                 stmt = sa.text(sql).bindparams(*binds) if filtered else sa.text(sql)
-                raw.tables[table] = _read(conn, stmt, params if filtered else {})
+                raw.tables[table] = number_rows(_read(conn, stmt, params if filtered else {}))
                 raw.origin[table] = f"{where}#{names[table]}"
                 raw.row_base[table] = ROW_BASE
     except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:

@@ -1,11 +1,12 @@
 """Run the unit notebook with papermill and turn it into the run's files.
 
 Parameters are checked before any kernel starts. The notebook runs in a
-staging folder inside the output folder; only a run that succeeded end to
-end is moved into place, so ``<out>/report.html`` is never the report of a
-failed or half-finished run. A failed run keeps its partial notebook under
-``<out>/failed/`` for diagnosis and raises one :class:`RunError` line naming
-the cell.
+staging folder beside the output folder, which is swapped in whole when the
+run ends (:mod:`audit.publish`), so ``<out>`` always holds one complete run:
+``<out>/report.html`` is never the report of a failed or half-finished run,
+and a kill at any moment leaves the earlier output as it was. A failed run
+publishes only its partial notebook, under ``<out>/failed/``, for diagnosis
+and raises one :class:`RunError` line naming the cell.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..errors import ParameterError, RunError
 from ..i18n import check_lang, t
+from ..publish import check_output_folder, publishing
 from .dispositions import read_dispositions
 from .outputs import FILES, read_manifest, redact, sha256, update_manifest, utc_now
 from .paths import NOTEBOOK, PROJECT_DIR
@@ -102,22 +104,25 @@ def check_parameters(source: str | Path, unit: str, as_of: Any, out: str | Path,
     if inspection is not None and str(inspection) != "":
         insp = str(Path(inspection).expanduser().resolve())
         load_inspection(insp)  # refuses an unreadable file, unknown keys and ill-typed values
-    out_dir = Path(out).expanduser().resolve()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ParameterError("the output folder is a file", file=str(out_dir))
+    out_dir = check_output_folder(out).resolve()  # a file in its place or no write access: exit 2
     return {"source": src, "unit_id": unit, "as_of": as_of_iso, "period_start": start,
             "period_end": end, "lang": lang, "output_dir": str(out_dir), "params_file": pfile,
             "dispositions": disp, "inspection": insp, "remedy_days": remedy_days}
 
 
-def _scrub(path: Path, secret: str, replacement: str) -> None:
-    """Remove a URL's password from a saved notebook (the injected parameters cell)."""
-    if secret == replacement or not path.is_file():
+def _scrub(path: Path, secret: str, replacement: str | None = None) -> None:
+    """Remove credentials from a saved notebook: the source as given (in the injected
+    parameters cell and papermill's metadata), then anything else :func:`redact` finds."""
+    if not path.is_file():
         return
-    text = path.read_text(encoding="utf-8")
-    for a, b in ((secret, replacement), (repr(secret)[1:-1], repr(replacement)[1:-1])):
-        text = text.replace(a, b)
-    path.write_text(text, encoding="utf-8")
+    replacement = redact(secret) if replacement is None else replacement
+    original = text = path.read_text(encoding="utf-8")
+    if secret != replacement:
+        for a, b in ((secret, replacement), (repr(secret)[1:-1], repr(replacement)[1:-1])):
+            text = text.replace(a, b)
+    text = redact(text)
+    if text != original:
+        path.write_text(text, encoding="utf-8")
 
 
 def _first_line(text: object) -> str:
@@ -147,20 +152,20 @@ def _cell_reason(exc: Exception) -> str:
     return "notebook execution failed: " + _describe(type(exc).__name__, exc)
 
 
-def _fail(out: Path, staging: Path, reason: str, secret: str) -> RunError:
-    """Keep the partial notebook under ``failed/`` and clear the earlier run's files."""
-    failed = out / "failed"
-    shutil.rmtree(failed, ignore_errors=True)
-    failed.mkdir()
+def _fail(staging: Path, out_dir: Path, reason: str, secret: str) -> RunError:
+    """Leave in ``staging`` only the partial notebook and the reason, under ``failed/``:
+    published in place of the earlier run, whose files would read as this run's results."""
+    failed = staging / "failed"
+    failed.mkdir(exist_ok=True)
     partial = staging / FILES["executed_ipynb"]
     if partial.is_file():
-        _scrub(partial, secret, redact(secret))
+        _scrub(partial, secret)
         os.replace(partial, failed / FILES["executed_ipynb"])
-    (failed / "error.txt").write_text(reason + "\n", encoding="utf-8")
-    # Files left from an earlier run would read as this run's results.
-    for name in FILES.values():
-        (out / name).unlink(missing_ok=True)
-    return RunError(reason, file=str(failed / FILES["executed_ipynb"]))
+    (failed / "error.txt").write_text(redact(reason) + "\n", encoding="utf-8")
+    for item in staging.iterdir():
+        if item != failed:
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+    return RunError(reason, file=str(out_dir / "failed" / FILES["executed_ipynb"]))
 
 
 def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
@@ -205,55 +210,77 @@ def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
     Raises
     ------
     ParameterError
-        Before anything runs, when a parameter is unusable.
+        Before anything runs, when a parameter is unusable; ``OutputError`` (one)
+        when ``out`` is a file, cannot be written or another run is writing into it.
     RunError
         When the notebook or the export fails; the partial notebook is kept in
         ``out/failed/`` and no report.html is left in ``out``.
     """
-    from .html import export_html
-
     params = check_parameters(source, unit, as_of, out, period_start, period_end, lang, params_file,
                               dispositions, remedy_days, inspection)
     out_dir = Path(params["output_dir"])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    secret = params["source"]
     started = utc_now()
-    try:
+    error: RunError | None = None
+    # Everything is written into a staging folder beside out_dir and swapped in whole
+    # (a failed run publishes only failed/); a second run into out_dir is refused.
+    with publishing(out_dir) as staging:
         try:
-            _execute(params | {"output_dir": str(staging)}, staging / FILES["executed_ipynb"], timeout)
-        except Exception as exc:  # the boundary: whatever the kernel did becomes one line
-            error = _fail(out_dir, staging, _cell_reason(exc), secret)
-            if getattr(exc, "ename", None) in _INPUT_ERRORS:
-                error.exit_code = 2  # the input's fault (unreadable source, unknown unit), as without a notebook
-            raise error from exc
-        _scrub(staging / FILES["executed_ipynb"], secret, redact(secret))
-        missing = [name for role, name in FILES.items()
-                   if role != "report_html" and not (staging / name).is_file()]
-        if missing:
-            raise _fail(out_dir, staging, f"the notebook did not write {', '.join(missing)} "
-                        "(it must call audit.report.write_outputs)", secret)
-        unit_name = read_manifest(staging)["unit"].get("name") or unit
-        try:
-            export_html(staging / FILES["executed_ipynb"], staging / FILES["report_html"], lang=lang,
-                        title=f"{t('report.title', lang)} — {unit_name}")
-        except Exception as exc:
-            raise _fail(out_dir, staging, "HTML export failed: " + _describe(type(exc).__name__, exc),
-                        secret) from exc
-        update_manifest(
-            staging,
-            parameters={k: (redact(v) if k == "source" else v) for k, v in params.items()
-                        if k != "output_dir"},
-            started_at=started, finished_at=utc_now(),
-            run={"notebook": str(NOTEBOOK), "notebook_sha256": sha256(NOTEBOOK), "kernel": KERNEL,
-                 "output_dir": str(out_dir)},
-        )
-        for name in FILES.values():
-            os.replace(staging / name, out_dir / name)
-        shutil.rmtree(out_dir / "failed", ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            _produce(params, staging, out_dir, started, lang, unit, timeout)
+        except _Failed as failed:
+            error = failed.error
+    if error is not None:
+        raise error from error.__cause__
     return RunOutputs.in_folder(out_dir)
+
+
+class _Failed(Exception):
+    """A run that failed: its error is raised once the failed/ folder is published."""
+
+    def __init__(self, error: RunError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str, lang: str, unit: str,
+             timeout: int | None) -> None:
+    """Run the notebook into ``staging`` and complete every file there."""
+    from .html import export_html
+
+    secret = params["source"]
+
+    def fail(reason: str, cause: BaseException | None = None, exit_code: int | None = None) -> _Failed:
+        error = _fail(staging, out_dir, reason, secret)
+        error.__cause__ = cause
+        if exit_code is not None:
+            error.exit_code = exit_code
+        return _Failed(error)
+
+    try:
+        _execute(params | {"output_dir": str(staging)}, staging / FILES["executed_ipynb"], timeout)
+    except Exception as exc:  # the boundary: whatever the kernel did becomes one line
+        # An input's fault (unreadable source, unknown unit) exits 2, as without a notebook.
+        raise fail(_cell_reason(exc), exc, 2 if getattr(exc, "ename", None) in _INPUT_ERRORS else None) \
+            from exc
+    _scrub(staging / FILES["executed_ipynb"], secret)
+    missing = [name for role, name in FILES.items()
+               if role != "report_html" and not (staging / name).is_file()]
+    if missing:
+        raise fail(f"the notebook did not write {', '.join(missing)} "
+                   "(it must call audit.report.write_outputs)")
+    unit_name = read_manifest(staging)["unit"].get("name") or unit
+    try:
+        export_html(staging / FILES["executed_ipynb"], staging / FILES["report_html"], lang=lang,
+                    title=f"{t('report.title', lang)} — {unit_name}")
+    except Exception as exc:
+        raise fail("HTML export failed: " + _describe(type(exc).__name__, exc), exc) from exc
+    update_manifest(
+        staging,
+        parameters={k: (redact(v) if k == "source" else v) for k, v in params.items()
+                    if k != "output_dir"},
+        started_at=started, finished_at=utc_now(),
+        run={"notebook": str(NOTEBOOK), "notebook_sha256": sha256(NOTEBOOK), "kernel": KERNEL,
+             "output_dir": str(out_dir)},
+    )
 
 
 def _execute(params: dict[str, Any], output: Path, timeout: int | None) -> None:

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import platform
-import re
 import sys
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
@@ -24,15 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..contract import CONTRACT_VERSION
 from ..errors import ParameterError
 from ..export import write_findings, write_kpis
+from ..redact import redact  # re-exported: the one helper every output uses
+from ..verify import file_record, seal
 from .conclusion.inspection import Inspection
 
 if TYPE_CHECKING:
     from ..pipeline import UnitAudit
 
 __all__ = ["FILES", "write_outputs", "update_manifest", "redact", "sha256", "utc_now",
-           "read_manifest"]
+           "read_manifest", "write_manifest", "environment"]
 
 # The files of a successful run, by role.
 FILES = {
@@ -46,17 +48,9 @@ FILES = {
     "conclusion_md": "conclusion.md",
     "manifest_json": "manifest.json",
 }
-_PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "sqlalchemy", "openpyxl", "pyyaml", "holidays",
+_PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "sqlalchemy", "openpyxl", "python-calamine", "pyyaml", "holidays",
              "scikit-learn", "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel",
              "python-docx")
-_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
-
-
-def redact(text: str | None) -> str:
-    """``text`` with the password of any URL in it replaced by ``***``."""
-    return _PASSWORD.sub(r"\g<head>***@", text or "")
-
-
 def sha256(path: str | Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     h = hashlib.sha256()
@@ -160,6 +154,7 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
     manifest = {
         "tool": "thads-audit",
         "version": __version__,
+        "kind": "unit-run",
         "parameters": {
             "source": redact(rec.source), "unit_id": result.unit.get("unit_id"),
             "as_of": result.as_of.isoformat(), "lang": result.lang,
@@ -170,7 +165,7 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
                    "defaulted": result.period.defaulted if result.period else None},
         "as_of": result.as_of.isoformat(),
         "input": {"source": redact(rec.source), "fingerprint": rec.fingerprint,
-                  "tables_present": sorted(rec.present)},
+                  "tables_present": sorted(rec.present), "files": rec.files},
         "rows": _records(rec.counts),
         "data_issues": int(len(rec.issues)),
         "findings": {
@@ -195,14 +190,27 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
         "settings": result.settings.effective([r.rule_id for r in all_rules()]),
         "started_at": None,
         "finished_at": utc_now(),
-        "environment": {"python": sys.version.split()[0], "platform": platform.platform(),
-                        "packages": _versions()},
+        "environment": environment(),
         "outputs": {},
     }
     _write_json(paths["manifest_json"], manifest)
     # Only what this call wrote: a report.html in the folder may be an earlier run's.
     update_manifest(out, files=[p.name for role, p in paths.items() if role != "manifest_json"])
     return paths
+
+
+def environment() -> dict[str, Any]:
+    """Python, platform and the versions of the packages that shape the results."""
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": _versions()}
+
+
+def write_manifest(output_dir: str | Path, manifest: dict[str, Any], files: list[str]) -> dict[str, Any]:
+    """Write ``manifest.json`` into ``output_dir`` recording ``files`` (names relative to it)
+    with their hashes, and seal it. Used by scans and other runs without a notebook."""
+    out = Path(output_dir)
+    base = {"tool": "thads-audit", "contract_version": CONTRACT_VERSION, "outputs": {}}
+    _write_json(out / FILES["manifest_json"], {**base, **manifest})
+    return update_manifest(out, files=files)
 
 
 def read_manifest(output_dir: str | Path) -> dict[str, Any]:
@@ -238,7 +246,8 @@ def update_manifest(output_dir: str | Path, files: list[str] | None = None,
     if files is None:
         files = [name for role, name in FILES.items()
                  if role != "manifest_json" and (out / name).is_file()]
-    manifest["outputs"] = {name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
-                           for name in files}
+    manifest["outputs"] = {name: file_record(out / name) for name in files}
+    # What `audit verify` checks: each file's hash, size and block hashes, and the manifest's seal.
+    manifest["seal"] = seal(manifest)
     _write_json(out / FILES["manifest_json"], manifest)
     return manifest

@@ -59,6 +59,15 @@ def _value(value: Any, kind: str) -> Any:
     return str(value)
 
 
+def _put(ws, row: int, column: int, value: Any):
+    """Write one cell; text is always stored as text, never as a formula (a name or a reference
+    from the data starting with ``=`` would otherwise run when the workbook is opened)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def _sheet(wb, name: str, columns, header: list[str], rows: list[list[Any]], lang: str,
            top: list[str] | None = None) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -67,19 +76,19 @@ def _sheet(wb, name: str, columns, header: list[str], rows: list[list[Any]], lan
     ws = wb.create_sheet(name)
     first = 1
     for line in top or []:
-        ws.cell(row=first, column=1, value=line).font = Font(bold=first == 1, size=12 if first == 1 else 10)
+        _put(ws, first, 1, line).font = Font(bold=first == 1, size=12 if first == 1 else 10)
         first += 1
     if top:
         first += 1  # a blank line between the title and the table
     fill = PatternFill("solid", fgColor="DCE6F1")
     for j, text in enumerate(header, start=1):
-        cell = ws.cell(row=first, column=j, value=text)
+        cell = _put(ws, first, j, text)
         cell.font, cell.fill = Font(bold=True), fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     date_format = "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd"
     for i, row in enumerate(rows, start=first + 1):
         for j, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True), start=1):
-            cell = ws.cell(row=i, column=j, value=_value(value, kind))
+            cell = _put(ws, i, j, _value(value, kind))
             if kind == "money":
                 cell.number_format = MONEY_FORMAT
             elif kind == "int":
