@@ -150,6 +150,8 @@ def render_contract() -> str:
         "legal_basis": "article and law, where a legal rule applies",
         "finding_kind": " \\| ".join(f"`{k}`" for k in FINDING_KINDS),
         "occurred_on": "the day the violation happened (the deadline that passed); empty for indicators",
+        "ongoing": "violations: whether it still holds on the audit date (a step still missing, money still held)",
+        "problem_id": "the finding leading the problem this one belongs to (overlapping rules on one entity)",
         "rule_pack": "the rule pack that judged it",
         "event_date": "the date the finding turns on",
         "days_over": "days (or working days) past the deadline",

@@ -364,7 +364,8 @@ def _count_frame(counts: pd.DataFrame, present: frozenset[str]) -> pd.DataFrame:
         if name not in present:
             continue
         got = by_table.loc[name] if name in by_table.index else None
-        rows.append((name, *(int(got[c]) if got is not None else 0 for c in COUNT_COLUMNS[1:])))
+        # rows_after_as_of is counted by CaseRecords.as_of at run time, never at import.
+        rows.append((name, *(int(got[c]) if got is not None and c in got else 0 for c in COUNT_COLUMNS[1:])))
     return pd.DataFrame(rows, columns=list(COUNT_COLUMNS)).astype({c: "int64" for c in COUNT_COLUMNS[1:]})
 
 
