@@ -153,7 +153,7 @@ def test_valuer_concentration_in_one_unit(run):
     f = run(_valuer_market({"KV01": ["VAL9"] * 7 + spread[:3], "KV02": spread, "KV03": spread}), "2026-10-15",
             "VA-CONCENTRATION")
     assert f[["entity_id", "unit_id"]].values.tolist() == [["VAL9", "KV01"]]
-    assert "HHI" in f["evidence"].iloc[0]
+    assert "(70%); province-wide it holds" in f["evidence"].iloc[0]
 
 
 def test_popular_valuer_in_a_concentrated_market_is_not_flagged(run):

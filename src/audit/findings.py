@@ -63,7 +63,10 @@ def format_value(name: str, value: object, lang: str) -> str:
     if name.endswith("_vnd"):
         return fmt_money(value, lang)
     if (name in ("p", "q") or name.endswith(("_p", "_q"))) and isinstance(value, float | np.floating):
-        # a p- or q-value: two significant digits, tiny ones in e-notation (1,2e-07 in Vietnamese)
+        # a p- or q-value: two significant digits, and no e-notation a reviewer would have to
+        # decode: anything under one in ten thousand reads "< 0,0001"
+        if float(value) < 1e-4:
+            return "< 0,0001" if lang == "vi" else "< 0.0001"
         text = f"{float(value):.2g}"
         return text.replace(".", ",") if lang == "vi" else text
     if isinstance(value, pd.Timestamp):

@@ -12,9 +12,9 @@ def concentration_hits(work: pd.DataFrame, provider: str, audited: pd.Index | li
     statistical test).
 
     ``work`` has one row per job with ``unit_id`` and the ``provider`` column, for the
-    whole province; hits are returned for the ``audited`` units only. The
-    Herfindahl–Hirschman index (HHI, sum of squared shares) of the unit and of the
-    province go into the evidence.
+    whole province; hits are returned for the ``audited`` units only. The evidence
+    gives the provider's share of the unit's jobs and of the province's, in plain
+    percentages (a reviewer reads them without a concentration index).
     """
     work = work.dropna(subset=[provider, "unit_id"])
     if work.empty:
@@ -22,10 +22,7 @@ def concentration_hits(work: pd.DataFrame, provider: str, audited: pd.Index | li
     per = work.groupby(["unit_id", provider]).size().rename("jobs").reset_index()
     per["total"] = per.groupby("unit_id")["jobs"].transform("sum")
     per["share"] = per["jobs"] / per["total"]
-    hhi = (per["share"] ** 2).groupby(per["unit_id"]).sum().rename("hhi")
     prov = work[provider].value_counts(normalize=True)
-    prov_hhi = float((prov**2).sum())
-    per = per.merge(hhi, left_on="unit_id", right_index=True)
     per["province_share"] = per[provider].map(prov).astype("float64")
     hit = (per["share"] >= min_share) & (per["total"] >= min_count) & (float(prov.max()) < min_share)
     hit &= per["unit_id"].isin(list(audited))
@@ -34,6 +31,6 @@ def concentration_hits(work: pd.DataFrame, provider: str, audited: pd.Index | li
         "entity_id": h[provider], "unit_id": h["unit_id"], "key": h["unit_id"],
         "score": h["share"].astype("float64"),
         "ev_provider": h[provider], "ev_jobs": h["jobs"].astype("int64"), "ev_total": h["total"].astype("int64"),
-        "ev_share": (h["share"] * 100).round(1), "ev_hhi": h["hhi"].round(2),
-        "ev_province_share": (h["province_share"] * 100).round(1), "ev_province_hhi": round(prov_hhi, 2),
+        "ev_share": (h["share"] * 100).round(1),
+        "ev_province_share": (h["province_share"] * 100).round(1),
     })

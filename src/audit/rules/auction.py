@@ -163,10 +163,10 @@ def repeat_failure(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.Data
                "contracts, while the province as a whole is not concentrated."),
       basis=("Dấu hiệu ưu ái một tổ chức đấu giá, cần xác minh việc lựa chọn.",
              "A sign of favouring one auction organisation, to be checked in how it was chosen."),
-      evidence={"": ("{provider}: {jobs}/{total} cuộc đấu giá của đơn vị ({share}%, HHI {hhi}); toàn tỉnh "
-                     "{province_share}% (HHI {province_hhi})",
-                     "{provider}: {jobs} of the unit's {total} auction rounds ({share}%, HHI {hhi}); province-wide "
-                     "{province_share}% (HHI {province_hhi})")})
+      evidence={"": ("{provider}: {jobs}/{total} cuộc đấu giá của đơn vị ({share}%); trong toàn tỉnh tổ chức này "
+                     "chiếm {province_share}%",
+                     "{provider}: {jobs} of the unit's {total} auction rounds ({share}%); province-wide it holds "
+                     "{province_share}%")})
 def auctioneer_concentration(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """Within a unit, one auction organisation holds at least half of at least ten auction
     contracts while the province as a whole is not concentrated."""

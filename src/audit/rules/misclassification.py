@@ -193,7 +193,7 @@ def period_end(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFram
       basis=("Tỷ lệ cao là dấu hiệu phân loại sai để nâng tỷ lệ giải quyết xong, cần xác minh hồ sơ.",
              "A high share is a sign of misclassification that flatters the completion rate, to be verified."),
       evidence={"": ("{without}/{open} việc đang thi hành chưa có điều kiện ({share}%), trung vị {units} đơn vị "
-                     "{median}%, điểm z {z}, q = {q}",
+                     "{median}%, cao hơn {z} lần mức chênh lệch thông thường giữa các đơn vị, mức sai lầm q = {q}",
                      "{without} of {open} open cases without conditions ({share}%), median of {units} units "
                      "{median}%, z-score {z}, q = {q}")})
 def unit_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:

@@ -75,10 +75,12 @@ def case_features(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
                "below {min_auc})."),
       basis=("Xếp hạng thống kê để chọn hồ sơ cần xem lại, không phải kết luận.",
              "A statistical ranking of the files to review, not a conclusion."),
-      evidence={"": ("Xác suất có điều kiện {probability}% (mô hình đánh giá chéo trên {cases} việc, AUC {auc}); "
+      evidence={"": ("Khả năng việc có điều kiện thi hành {probability}% theo mô hình học từ {cases} việc đã xác "
+                     "minh (khi kiểm tra chéo, mô hình xếp đúng {auc_pct}% các cặp việc có và chưa có điều kiện); "
                      "yếu tố chính: {features_codes}",
-                     "Probability of having conditions {probability}% (model cross-validated on {cases} cases, "
-                     "AUC {auc}); main drivers: {features_codes}")})
+                     "Likelihood of having conditions {probability}%, by a model learnt from {cases} verified cases "
+                     "(cross-checked, it ranks {auc_pct}% of pairs of cases with and without conditions correctly); "
+                     "main drivers: {features_codes}")})
 def model_ranking(records: CaseRecords, ctx: RuleContext, params: Params) -> pd.DataFrame:
     """Cases classified without conditions that a cross-validated model says look like
     cases with conditions; the evidence names the features behind each score."""
@@ -141,5 +143,5 @@ def model_ranking(records: CaseRecords, ctx: RuleContext, params: Params) -> pd.
         "entity_id": top.index, "case_id": top.index, "unit_id": c["unit_id"].to_numpy(),
         "executor_id": c["executor_id"].to_numpy(), "score": top.to_numpy(),
         "ev_probability": (top * 100).round(0).astype("int64").to_numpy(),
-        "ev_features_codes": drivers.to_numpy(), "ev_auc": round(auc, 2), "ev_cases": int(len(y)),
+        "ev_features_codes": drivers.to_numpy(), "ev_auc_pct": round(auc * 100), "ev_cases": int(len(y)),
     })

@@ -193,10 +193,10 @@ def expired_valuation(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.D
                "as a whole is not concentrated."),
       basis=("Dấu hiệu ưu ái một tổ chức thẩm định giá, cần xác minh việc lựa chọn.",
              "A sign of favouring one valuer, to be checked in how valuers were chosen."),
-      evidence={"": ("{provider}: {jobs}/{total} lần thẩm định của đơn vị ({share}%, HHI {hhi}); toàn tỉnh "
-                     "{province_share}% (HHI {province_hhi})",
-                     "{provider}: {jobs} of the unit's {total} valuations ({share}%, HHI {hhi}); province-wide "
-                     "{province_share}% (HHI {province_hhi})")})
+      evidence={"": ("{provider}: {jobs}/{total} lần thẩm định của đơn vị ({share}%); trong toàn tỉnh tổ chức này "
+                     "chiếm {province_share}%",
+                     "{provider}: {jobs} of the unit's {total} valuations ({share}%); province-wide it holds "
+                     "{province_share}%")})
 def valuer_concentration(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """Within a unit, one valuer holds at least half of at least ten valuations while the
     province as a whole is not concentrated."""
