@@ -416,3 +416,16 @@ def test_findings_csv_carries_kind_occurrence_and_problem(written):
     for r in rows:
         if r["rule_id"] == "ST-BACKLOG" and r["case_id"] in stalled:
             assert r["problem_id"] == stalled[r["case_id"]]
+
+
+def test_a_late_complaint_is_the_heads_duty_not_the_executors(tmp_path):
+    cases = [{"case_id": "C1", "received_date": "2025-11-03", "decision_date": "2025-11-04", "executor_id": "E1"}]
+    complaints = [{"complaint_id": "K1", "case_id": "C1", "received_date": "2026-01-05", "round": 1,
+                   "subject": "executor", "resolved_date": None, "outcome": None}]
+    result = audit_unit(make_records(cases=cases, complaints=complaints), "KV01", AS_OF)
+    late = result.findings.loc[result.findings["rule_id"] == "DL-COMPLAINT"]
+    assert len(late) == 1 and late["executor_id"].isna().all()
+    conclusion = draft_conclusion(result)
+    told = [b.text for b in conclusion.body if "K1" in b.text or "Khiếu nại lần 1" in b.text]
+    assert told and all("Chấp hành viên" not in x for x in told)
+    assert all("Nguyễn Văn A" not in b.text for b in conclusion.body if b.style == "case" and "khiếu nại" in b.text)

@@ -54,7 +54,8 @@ def complaint_deadline(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.
     return pd.DataFrame({
         "entity_id": h["complaint_id"], "case_id": h["case_id"],
         "unit_id": lookup(h["case_id"], cases["unit_id"]),
-        "executor_id": lookup(h["case_id"], cases["executor_id"]),
+        # Resolving a complaint is the duty of the unit's head (or of the body above it for a
+        # complaint against the head), not of the executor who holds the case: no one is named.
         "event_date": h["received_date"], "occurred_on": deadline.loc[hit], "days_over": days,
         "pack": ctx.pack_index(h["received_date"]),
         "variant": pending.loc[hit].map({True: "pending", False: ""}),

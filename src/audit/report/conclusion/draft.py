@@ -33,6 +33,9 @@ __all__ = ["draft_conclusion", "remedy_deadline", "report_deadline"]
 
 _LETTERS = "abcdđeghiklmn"  # points a), b), c), d), đ), e) ... in Vietnamese order
 _ROMAN = ("I", "II", "III", "IV", "V", "VI")
+# Violations that are the duty of the unit's head (resolving complaints, Art. 142 ff.), told
+# without an executor and answered for in the collective responsibility.
+_HEAD_DUTIES = frozenset({"DL-COMPLAINT"})
 # An executor's average yearly caseload nationally (DOMAIN.md): 150–230 cases.
 _NATIONAL_LOAD = (150, 230)
 
@@ -293,21 +296,23 @@ class _Writer:
                   limit=self.n(limit))
 
     def _complaints(self) -> list[Block]:
+        """Complaints as measures.complaint_counts counts them (the report's figures too)."""
+        from ... import measures
+
         rec = self.r.records
-        table = rec.tables.get("complaints")
+        counts = measures.complaint_counts(rec, self.r.period_start, self.r.period_end)
+        row = counts.loc[counts["unit_id"] == self.unit_id]
+        v = self.sel.violations
+        late = int(v.loc[v["rule_id"] == "DL-COMPLAINT", "entity_id"].nunique()) if len(v) else 0
+        if len(row):
+            r = {k: int(row.iloc[0][k]) for k in ("received", "resolved", "pending")}
+            self.numbers["complaints"] = r | {"late": late}
+            return [Block("p", _m("results.complaints", self.lang, received=self.n(r["received"]),
+                                  resolved=self.n(r["resolved"]), pending=self.n(r["pending"]), late=self.n(late)))]
         s, e = pd.Timestamp(self.r.period_start), pd.Timestamp(self.r.period_end)
-        if table is not None and len(table):
-            received = table["received_date"].between(s, e)
-            resolved = received & table["resolved_date"].notna() & (table["resolved_date"] <= pd.Timestamp(self.r.as_of))
-            late = self.sel.violations
-            n_late = int((late["rule_id"] == "DL-COMPLAINT").sum()) if len(late) else 0
-            self.numbers["complaints"] = {"received": int(received.sum()), "resolved": int(resolved.sum())}
-            return [Block("p", _m("results.complaints", self.lang, received=self.n(received.sum()),
-                                  resolved=self.n(resolved.sum()), pending=self.n((received & ~resolved).sum()),
-                                  late=self.n(n_late)))]
         ev = rec.events
         n = int(((ev["event_type"] == "complaint") & ev["event_date"].between(s, e)).sum())
-        if n:
+        if n:  # only the event log records complaints: their outcome is unknown
             self.numbers["complaints"] = {"received": n}
             return [Block("p", _m("results.complaints", self.lang, received=self.n(n), resolved="—", pending="—",
                                   late="—"))]
@@ -346,9 +351,13 @@ class _Writer:
             evidence = "; ".join(dict.fromkeys(group["evidence"].astype("str")))
             if pd.notna(first["case_id"]):
                 ref = refs.get(first["case_id"])
-                lines.append(Block("case", _m("violations.case", lang, case=first["case_id"],
-                                              ref=_m("violations.ref", lang, ref=ref) if pd.notna(ref) and ref else "",
-                                              executor=self.executor(first["executor_id"]), evidence=evidence)))
+                ref_text = _m("violations.ref", lang, ref=ref) if pd.notna(ref) and ref else ""
+                if first["rule_id"] in _HEAD_DUTIES:  # the unit's head answers for it, not the case's executor
+                    lines.append(Block("case", _m("violations.case_head", lang, case=first["case_id"], ref=ref_text,
+                                                  evidence=evidence)))
+                else:
+                    lines.append(Block("case", _m("violations.case", lang, case=first["case_id"], ref=ref_text,
+                                                  executor=self.executor(first["executor_id"]), evidence=evidence)))
             else:
                 lines.append(Block("case", _m("violations.case_unit", lang, evidence=evidence)))
         del cases

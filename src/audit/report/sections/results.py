@@ -45,6 +45,12 @@ def _cards(result: UnitAudit) -> str:
              else t("report.kpi.days", lang, n=fmt_int(round(float(median)), lang)),
              t("report.kpi_meaning.median_days", lang)),
     ]
+    complaints = result.complaints
+    if complaints is not None and (complaints["unit_id"] == result.unit.get("unit_id")).any():
+        c = complaints.loc[complaints["unit_id"] == result.unit.get("unit_id")].iloc[0]
+        other.append(card(t("report.kpi.complaints", lang),
+                          " / ".join(fmt_int(c[k], lang) for k in ("received", "resolved", "pending")),
+                          t("report.kpi_meaning.complaints", lang)))
     parts.append(f"<h3>{escape(t('report.kpi.other', lang))}</h3>"
                  f'<div class="cards">{"".join(other)}</div>' + note(t("report.kpi.rate_note", lang)))
     return "".join(parts)
