@@ -1,51 +1,27 @@
-"""Unit ids as folder names.
+"""Unit ids as folder names of a batch.
 
 A unit id comes from the source and may hold anything: ``../x``, a slash, a
-NUL, a Windows device name, a thousand characters. :func:`safe_name` turns it
-into one path component that stays inside the batch folder and is the same on
-every run, so a resumed batch finds the unit's earlier outputs.
+NUL, a Windows device name, a thousand characters. :func:`safe_name` is the
+project's one rule for that (:func:`audit.paths.safe_component`), plus the two
+names the batch itself writes beside the unit folders, which no unit may take.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
+from ..paths import safe_component
 
-__all__ = ["safe_name", "MAX_NAME"]
+__all__ = ["safe_name", "MAX_NAME", "RESERVED"]
 
 MAX_NAME = 64  # characters, well under every file system's limit for one component
-# Letters and digits of any script, and - _ . ; everything else becomes "_".
-_UNSAFE = re.compile(r"[^\w.-]")
-_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                              *(f"lpt{i}" for i in range(1, 10))})
 # Names the batch writes beside the unit folders.
 RESERVED = frozenset({"index.html", "batch.json"})
 
 
 def safe_name(unit_id: str) -> str:
     """A folder name for ``unit_id``: one path component, no ``..``, no separator or
-    control character, at most ``MAX_NAME`` characters.
-
-    An id that is safe already is kept as it is (``KV01`` → ``KV01``). Any other
-    gets its unsafe characters replaced and a short hash of the original
-    appended, so two ids that differ only in unsafe characters never share a
-    folder (``a/b`` → ``a_b-…``, ``a:b`` → ``a_b-…`` with another hash).
-
-    Parameters
-    ----------
-    unit_id : str
-
-    Returns
-    -------
-    str
-    """
-    text = unicodedata.normalize("NFC", str(unit_id))
-    cleaned = _UNSAFE.sub("_", text.replace("\x00", "_")).strip(" .")
-    cleaned = cleaned.lstrip(".") or "_"
-    changed = (cleaned != str(unit_id) or len(cleaned) > MAX_NAME or cleaned.split(".")[0].casefold()
-               in _WINDOWS_DEVICES or cleaned.casefold() in RESERVED)
-    if not changed:
-        return cleaned
-    digest = hashlib.sha256(str(unit_id).encode("utf-8", "surrogatepass")).hexdigest()[:10]
-    return f"{cleaned[:MAX_NAME - 11]}-{digest}"
+    control character, at most ``MAX_NAME`` characters; an id that is safe already is
+    kept as it is (``KV01``), and the batch's own file names are never given out."""
+    name = safe_component(unit_id, max_length=MAX_NAME)
+    if name.casefold() in RESERVED:
+        name = safe_component(unit_id + "\x00", max_length=MAX_NAME)  # not safe as is: gets a hash
+    return name
