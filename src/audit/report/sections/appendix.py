@@ -27,7 +27,8 @@ def data_quality_html(result: UnitAudit, limit: int = 50) -> str:
     parts.append(table_html(counts, [("label", t("report.dq.table", lang), "text"),
                                      ("rows_read", t("report.dq.rows_read", lang), "int"),
                                      ("rows_audited", t("report.dq.rows_audited", lang), "int"),
-                                     ("rows_rejected", t("report.dq.rows_rejected", lang), "int")], lang))
+                                     ("rows_rejected", t("report.dq.rows_rejected", lang), "int"),
+                                     ("rows_after_as_of", t("report.dq.rows_after_as_of", lang), "int")], lang))
     parts.append(note(t("report.dq.rows_note", lang)) + f"<h3>{escape(t('report.dq.issues', lang))}</h3>")
     issues = rec.issues
     if issues.empty:
