@@ -21,6 +21,8 @@ def safe_name(unit_id: str) -> str:
     """A folder name for ``unit_id``: one path component, no ``..``, no separator or
     control character, at most ``MAX_NAME`` characters; an id that is safe already is
     kept as it is (``KV01``), and the batch's own file names are never given out."""
+    if not str(unit_id).strip():  # a blank id still gets its own folder, never the batch's own
+        return safe_component("\x00" + str(unit_id), max_length=MAX_NAME)
     name = safe_component(unit_id, max_length=MAX_NAME)
     if name.casefold() in RESERVED:
         name = safe_component(unit_id + "\x00", max_length=MAX_NAME)  # not safe as is: gets a hash
