@@ -10,6 +10,7 @@ integer (contract 1.1) instead of wrapping it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from .records import CaseRecords
 __all__ = [
     "AGE_BUCKETS", "RESOLVED", "LEFT_BOOKS", "classification_at", "classification_events",
     "case_classification", "collections", "collections_of",
-    "thads_metrics", "unit_kpis", "age_profile", "executor_load", "open_cases", "money_sum",
+    "thads_metrics", "unit_kpis", "kpi_frame", "month_ends", "with_rates", "age_profile", "executor_load", "open_cases", "money_sum",
     "complaint_counts", "COMPLAINT_COLUMNS",
 ]
 
@@ -192,10 +193,8 @@ def open_cases(cases: pd.DataFrame) -> pd.Series:
 def unit_kpis(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
     """One row per unit with cases: the THADS metrics for the period, completion rates
     by cases and by money, and workload figures."""
-    units = records.units[["unit_id", "name"]].set_index("unit_id")
     m = thads_metrics(records, start, end)
     cases = records.cases
-    idx = m.index
     books_cls = case_classification(records, end)
     e = _ts(end)
     on_books_open = (cases["received_date"] <= e) & ~(cases["closed_date"] <= e)
@@ -205,24 +204,56 @@ def unit_kpis(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFram
     days = (resolved["closed_date"] - resolved["received_date"]).dt.days
     median_days = days.groupby(resolved["unit_id"]).median()
     n_exec = records.executors.groupby("unit_id")["executor_id"].nunique()
+    return kpi_frame(m, records.units, start, end, without=without, still_open=still_open,
+                     executors=n_exec, median_days=median_days)
 
+
+def kpi_frame(m: pd.DataFrame, units: pd.DataFrame, start: dt.date, end: dt.date, *, without: pd.Series,
+              still_open: pd.Series, executors: pd.Series, median_days: pd.Series) -> pd.DataFrame:
+    """The frame :func:`unit_kpis` returns, from :func:`thads_metrics`' ``m`` and per-unit
+    counts (indexed by unit_id): cases on the books without conditions at the period's
+    end, cases still open, executors, and the median days to completion. Shared with the
+    province's figures computed in SQL (:mod:`audit.province`)."""
+    idx = m.index
     out = pd.DataFrame(index=idx)
-    out["unit_name"] = units["name"].reindex(idx)
+    out["unit_name"] = units[["unit_id", "name"]].set_index("unit_id")["name"].reindex(idx)
     out["period_start"] = _ts(start)
-    out["period_end"] = e
+    out["period_end"] = _ts(end)
     for c in (*METRIC_COLUMNS, "money_resolved_with_conditions"):
         out[c] = m[c]
     out["cases_rate"] = _rate(m["cases_resolved"], m["cases_with_conditions"])
     out["money_rate"] = _rate(m["money_resolved_with_conditions"], m["money_with_conditions"])
     out["cases_without_conditions"] = without.reindex(idx, fill_value=0).astype("Int64")
     out["open_cases"] = still_open.reindex(idx, fill_value=0).astype("Int64")
-    out["executors"] = n_exec.reindex(idx, fill_value=0).astype("Int64")
+    out["executors"] = executors.reindex(idx, fill_value=0).astype("Int64")
     out["cases_per_executor"] = _rate(m["cases_total"], out["executors"])
     out["median_days_to_completion"] = median_days.reindex(idx).astype("float64")
     out = out.reset_index(names="unit_id")
     out["period_start"] = out["period_start"].astype("datetime64[s]")
     out["period_end"] = out["period_end"].astype("datetime64[s]")
     return out
+
+
+def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Each month's last day within [start, end], and ``end`` itself."""
+    ends = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="ME").date.tolist()
+    if not ends or ends[-1] != end:
+        ends.append(end)
+    return ends
+
+
+def with_rates(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` (summed metrics) with its completion rates by cases and by money (None without a
+    denominator)."""
+    # The money rate counts only what was resolved on cases with conditions (measures.thads_metrics).
+    for prefix, numerator in (("cases", "cases_resolved"), ("money", "money_resolved_with_conditions")):
+        den = row.get(f"{prefix}_with_conditions")
+        num = row.get(numerator)
+        if num is None or not den or pd.isna(den):
+            row[f"{prefix}_rate"] = None
+        else:
+            row[f"{prefix}_rate"] = float(num) / float(den)
+    return row
 
 
 def age_profile(records: CaseRecords, as_of: dt.date) -> pd.DataFrame:

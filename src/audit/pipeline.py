@@ -17,6 +17,7 @@ from .config import Settings
 from .dates import as_date
 from .errors import ParameterError
 from .period import Period
+from .province import Province
 from .records import CaseRecords
 from .rules.context import RuleContext
 from .rules.run import run_rules
@@ -49,7 +50,8 @@ class UnitAudit:
     peer_units: list[str] = field(default_factory=list)
     # What the report compares the unit with: every peer unit's KPIs for the same period,
     # the unit's own KPIs for the same period a year earlier, and the peers' records (the
-    # province's valuers, auction organisations and bidders). None without peers.
+    # province's valuers, auction organisations and bidders: from a store only their assets,
+    # valuations, auctions and bids with the cases holding them). None without peers.
     peer_kpis: pd.DataFrame | None = None
     previous_kpis: pd.DataFrame | None = None
     population: CaseRecords | None = None
@@ -59,6 +61,9 @@ class UnitAudit:
     complaints: pd.DataFrame | None = None
     # How the period was chosen (a whole statistical year, part of one, the default...).
     period: Period | None = None
+    # The province's aggregates (peer KPIs, monthly completion rates, open cases without
+    # conditions per unit); None without peers.
+    province: Province | None = None
 
 
 @dataclass
@@ -122,7 +127,9 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
         Also read the unit's province (its parent's units) so that rules comparing the
         unit, its valuers, auction organisations and bidders with their peers can run.
     """
-    from .io import records_reader
+    from .io import records_reader, source_kind
+    from .io.store import load_store
+    from .province import province_from_records, province_from_store
 
     run = RunParams.build(as_of, period_start, period_end, lang, params_file)  # checked before any data is read
     as_of_d, start, end = run.as_of, run.period_start, run.period_end
@@ -140,12 +147,20 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
         raise ParameterError(f"unit {unit_id!r} is not in the source (units: {', '.join(known[:10])}"
                              f"{'…' if len(known) > 10 else ''})")
     records = loaded.for_unit(unit_id).as_of(as_of_d)
-    population = None
+    population = province = None
     peer_ids = peer_units(units, unit_id) if peers else [unit_id]
     if len(peer_ids) > 1:
-        whole = loaded if read is None else read(peer_ids)
-        population = whole.for_units(peer_ids).as_of(as_of_d)
-    ctx = RuleContext(run, population)
+        if read is not None and source_kind(str(source)) == "store":
+            # The province's cases and events stay in the store: DuckDB aggregates them, and only
+            # the assets the peer rules compare one by one are read.
+            path = Path(str(source)).expanduser()
+            population = load_store(path, peer_ids, assets_only=True).for_units(peer_ids).as_of(as_of_d)
+            province = province_from_store(path, peer_ids, start, end, as_of_d)
+        else:
+            whole = loaded if read is None else read(peer_ids)
+            population = whole.for_units(peer_ids).as_of(as_of_d)
+            province = province_from_records(population, peer_ids, start, end, as_of_d)
+    ctx = RuleContext(run, population, province=province)
     timings: dict[str, float] = {}
     findings = shape_findings(run_rules(records, ctx, timings=timings), records)
     return UnitAudit(
@@ -156,10 +171,10 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
         age_profile=measures.age_profile(records, as_of_d),
         executor_load=measures.executor_load(records, as_of_d),
         settings=run.settings, timings=timings, notes=ctx.notes, peer_units=peer_ids,
-        peer_kpis=measures.unit_kpis(population, start, end) if population is not None else None,
+        peer_kpis=province.kpis if province is not None else None,
         previous_kpis=measures.unit_kpis(records, year_before(start), year_before(end)),
         population=population, run=run, complaints=measures.complaint_counts(records, start, end),
-        period=run.period,
+        period=run.period, province=province,
     )
 
 

@@ -57,6 +57,8 @@ UNIT = "_unit_id"
 ROW = "source_row"
 
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
+# What load_store(..., assets_only=True) reads (the cases only those holding an asset).
+ASSET_TABLES = ("units", "executors", "cases", "assets", "valuations", "auctions", "bids")
 
 
 # ---- recognising a store ---------------------------------------------------------------
@@ -284,7 +286,8 @@ def _nullable(t: pa.DataType) -> object:
     return None
 
 
-def load_store(path: str | Path, unit: str | Sequence[str] | None = None) -> CaseRecords:
+def load_store(path: str | Path, unit: str | Sequence[str] | None = None, *,
+               assets_only: bool = False) -> CaseRecords:
     """Read a store's records, all of them or only some units' (no validation needed).
 
     Parameters
@@ -322,8 +325,14 @@ def load_store(path: str | Path, unit: str | Sequence[str] | None = None) -> Cas
             if info is None:  # a table the contract gained after this store was imported
                 tables[name] = empty_frame(name)
                 continue
+            if assets_only and name not in ASSET_TABLES:
+                tables[name] = empty_frame(name)
+                continue
             filtered = wanted is not None and info["scope"] == "unit"
             sql = select_sql(kind, p, name, filtered)
+            if assets_only and name == "cases":
+                sql = sql.replace(" ORDER BY ", f" {'AND' if filtered else 'WHERE'} case_id IN "
+                                  f"(SELECT case_id FROM {_relation(kind, p, 'assets')}) ORDER BY ")
             result = con.sql(sql, params=[wanted] if filtered else None).to_arrow_table()
             tables[name] = _frame(name, result)
         issues_sql = f"SELECT * EXCLUDE (_whole, _seq) FROM {_relation(kind, p, ISSUES_TABLE)}"

@@ -17,6 +17,7 @@ import pandas as pd
 from .. import measures
 from .._frames import lookup, member
 from ..contract import CATEGORIES, SEVERITIES
+from ..measures import month_ends, with_rates
 from ..rules._common import assets_with_cases, auctions_with_assets
 from ..rules.collusion import co_bidding_pairs
 
@@ -31,18 +32,6 @@ __all__ = ["unit_kpi_row", "province_kpis", "monthly_rates", "owed_by_case", "fi
 _SUMMED = ("cases_total", "cases_with_conditions", "cases_resolved", "money_total",
            "money_with_conditions", "money_resolved", "money_resolved_with_conditions",
            "cases_without_conditions", "open_cases", "executors")
-
-
-def _rates(row: dict[str, Any]) -> dict[str, Any]:
-    # The money rate counts only what was resolved on cases with conditions (measures.thads_metrics).
-    for prefix, numerator in (("cases", "cases_resolved"), ("money", "money_resolved_with_conditions")):
-        den = row.get(f"{prefix}_with_conditions")
-        num = row.get(numerator)
-        if num is None or not den or pd.isna(den):
-            row[f"{prefix}_rate"] = None
-        else:
-            row[f"{prefix}_rate"] = float(num) / float(den)
-    return row
 
 
 def unit_kpi_row(kpis: pd.DataFrame | None, unit_id: object) -> dict[str, Any]:
@@ -60,23 +49,16 @@ def province_kpis(result: UnitAudit) -> dict[str, Any]:
         return {}
     row: dict[str, Any] = {c: int(peers[c].sum()) for c in _SUMMED if c in peers}
     row["units"] = int(len(peers))
-    return _rates(row)
-
-
-def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
-    ends = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="ME").date.tolist()
-    if not ends or ends[-1] != end:
-        ends.append(end)
-    return ends
+    return with_rates(row)
 
 
 def monthly_rates(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The cumulative completion rate by cases and by money at each month's end of the
     period (all units of ``records`` together): month_end, cases_rate, money_rate."""
     rows = []
-    for month_end in _month_ends(start, end):
+    for month_end in month_ends(start, end):
         m = measures.thads_metrics(records, start, month_end)
-        rows.append(_rates({"month_end": month_end} | {c: int(m[c].sum()) for c in m.columns}))
+        rows.append(with_rates({"month_end": month_end} | {c: int(m[c].sum()) for c in m.columns}))
     return pd.DataFrame(rows, columns=["month_end", "cases_rate", "money_rate"])
 
 

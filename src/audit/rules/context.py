@@ -13,6 +13,7 @@ from ..runparams import RunParams
 if TYPE_CHECKING:
     from ..calendar import WorkCalendar
     from ..config import Settings
+    from ..province import Province
     from ..records import CaseRecords
 
 __all__ = ["RuleContext"]
@@ -28,6 +29,9 @@ class RuleContext:
     # The audited unit's peers (its province), for rules that compare a unit, an executor,
     # a valuer or an asset with others. None when the records already hold every unit.
     population: CaseRecords | None = None
+    # The province's aggregates (audit.province.Province) when a unit is compared with it:
+    # rules comparing units read these rather than the peers' cases and events.
+    province: Province | None = None
     # What rules want the reader to know besides findings: a model's cross-validated
     # quality, or why a rule stayed silent. Keyed by rule id.
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -199,19 +199,17 @@ def period_end(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFram
 def unit_share(records: CaseRecords, ctx: RuleContext, p: Params) -> pd.DataFrame:
     """A unit whose share of open cases without conditions is far above its peers'.
 
-    Peers are the audited unit's province (``ctx.population``), or every unit of a
+    Peers are the audited unit's province (``ctx.province``), or every unit of a
     scan; with fewer than ``min_units`` units the rule stays silent. Each unit's robust
     z-score (against the peers' median, on the larger of their spread and the chance
     spread of a share over the unit's cases) gives a one-sided p-value, and the
     Benjamini–Hochberg procedure keeps the false discovery rate across the units at ``fdr``.
     """
+    from ..province import open_without
+
     audited = records.cases["unit_id"].unique()
-    records = ctx.peers(records)
-    is_open = open_cases(records.cases)
-    cls = case_classification(records, ctx.as_of)
-    frame = pd.DataFrame({"unit_id": records.cases["unit_id"], "open": is_open,
-                          "without": is_open & (cls == "without_conditions")})
-    per = frame.groupby("unit_id")[["open", "without"]].sum()
+    # A unit's run has its province's counts as aggregates (from a store, computed in SQL).
+    per = ctx.province.open_without if ctx.province is not None else open_without(ctx.peers(records), ctx.as_of)
     per = per.loc[per["open"] >= p.min_cases]
     if len(per) < p.min_units:
         ctx.notes["MC-UNIT-SHARE"] = {"silent": "too_few_units", "units": int(len(per))}

@@ -63,8 +63,8 @@ def _monthly(result: UnitAudit) -> str:
     if unit.empty:
         return ""
     lines = {"unit": unit}
-    if result.population is not None:
-        lines["peer"] = monthly_rates(result.population, start, end)
+    if result.province is not None:
+        lines["peer"] = result.province.monthly
     lines["previous"] = monthly_rates(result.records, year_before(start), year_before(end))
     fmt = "%m/%Y" if lang == "vi" else "%Y-%m"
     labels = [d.strftime(fmt) for d in unit["month_end"]]
