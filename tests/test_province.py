@@ -14,6 +14,7 @@ from audit.io.store import load_store
 from audit.io.store_import import import_source
 from audit.pipeline import audit_unit, peer_units
 from audit.province import province_from_records, province_from_store
+from audit.report import facts
 
 AS_OF = dt.date(2026, 10, 15)
 START, END = dt.date(2025, 10, 1), dt.date(2026, 9, 30)
@@ -64,6 +65,18 @@ def test_a_unit_from_the_store_has_the_findings_and_figures_it_has_from_the_sour
     # From the store the peers' events stay in SQL: only their assets are read row by row.
     assert from_store.population is not None and from_store.population.events.empty
     assert set(from_store.population.assets["asset_id"]) == set(from_source.population.assets["asset_id"])
+    # The report's province comparisons of assets read the same rows.
+    for kind in ("valuer", "auctioneer"):
+        pd.testing.assert_frame_equal(facts.provider_shares(from_store, kind), facts.provider_shares(from_source, kind))
+    # (a store keeps its rows sorted by unit: the same points, in another order)
+    pd.testing.assert_frame_equal(facts.per_m2_ratios(from_store).sort_values("asset_id", ignore_index=True),
+                                  facts.per_m2_ratios(from_source).sort_values("asset_id", ignore_index=True))
+    for (members, pairs), (members_src, pairs_src) in zip(facts.ring_groups(from_store),
+                                                          facts.ring_groups(from_source), strict=True):
+        assert members == members_src
+        pd.testing.assert_frame_equal(pairs, pairs_src)
+    assert (sorted(facts.winning_premiums(from_store.population).tolist())
+            == sorted(facts.winning_premiums(from_source.population).tolist()))
 
 
 def test_assets_only_reads_the_cases_holding_assets(demo):
