@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["lookup", "member"]
+__all__ = ["lookup", "member", "positions"]
 
 
 def _arrow(values: Iterable[object]) -> pa.Array | pa.ChunkedArray:
@@ -61,3 +61,15 @@ def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
     if missing.any():
         out = out.mask(missing)
     return out
+
+
+def positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """Each key's position in ``values`` (its first occurrence; -1 when absent or missing),
+    as int64: integer keys for grouping and joining where string ids are slow."""
+    if not len(keys) or not len(values):
+        return np.full(len(keys), -1, dtype=np.int64)
+    arr = _arrow(keys)
+    index = _arrow(values)
+    index = (index.combine_chunks() if isinstance(index, pa.ChunkedArray) else index).cast(arr.type)
+    found = pc.index_in(arr, value_set=index)
+    return _numpy(pc.fill_null(found, -1)).astype(np.int64)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._frames import lookup, member
+from ._frames import lookup, member, positions
 from .errors import ValidationError
 from .records import CaseRecords
 
@@ -88,10 +88,20 @@ def collections(events: pd.DataFrame) -> pd.DataFrame:
     return c.assign(amount=c["amount"].fillna(0).astype("Int64"))
 
 
-def _sum_by_case(frame: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series:
-    f = frame.loc[mask]
-    s = money_sum(f["amount"], f["case_id"], what="collections of a case")
-    return s.reindex(index, fill_value=0).astype("Int64")
+def _sum_by_case(frame: pd.DataFrame, pos: np.ndarray, mask: np.ndarray, rows: np.ndarray) -> pd.Series:
+    """Collections of ``frame`` under ``mask`` summed per case, for the cases at ``rows`` of
+    ``records.cases`` (``pos``: each collection's case position there, -1 for none)."""
+    keep = mask & (pos >= 0)
+    amounts = frame["amount"].loc[keep]
+    s = money_sum(amounts, pd.Series(pos[keep], index=amounts.index), what="collections of a case")
+    return pd.Series(s.reindex(rows, fill_value=0).to_numpy(), dtype="Int64")
+
+
+def _collection_positions(records: CaseRecords) -> np.ndarray:
+    """Each collection's case position in ``records.cases`` (-1 for none), computed once:
+    integer keys make the per-case sums cheap where grouping by string ids is not."""
+    return records.cached("collection_positions", lambda: positions(collections_of(records)["case_id"],
+                                                                    records.cases["case_id"]))
 
 
 def collections_of(records: CaseRecords) -> pd.DataFrame:
@@ -146,18 +156,19 @@ def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.Data
     closed = cases["closed_date"]
     on_books = (cases["received_date"] <= e) & ~(closed < s)
     left_in_p = member(cases["status"], LEFT_BOOKS) & closed.between(s, e)
-    books = cases.loc[on_books & ~left_in_p.fillna(False)].set_index("case_id", drop=False)
+    rows = np.flatnonzero((on_books & ~left_in_p.fillna(False)).to_numpy(dtype=bool))
+    books = cases.iloc[rows].reset_index(drop=True)
 
     col = collections_of(records)
-    col = col[member(col["case_id"], books.index)]
-    before = _sum_by_case(col, col["event_date"] < s, books.index)
-    within = _sum_by_case(col, col["event_date"].between(s, e), books.index)
-    upto_end = _sum_by_case(col, col["event_date"] <= e, books.index)
+    pos = _collection_positions(records)
+    day = col["event_date"]
+    before = _sum_by_case(col, pos, (day < s).to_numpy(dtype=bool), rows)
+    within = _sum_by_case(col, pos, day.between(s, e).to_numpy(dtype=bool), rows)
+    upto_end = _sum_by_case(col, pos, (day <= e).to_numpy(dtype=bool), rows)
 
     resolved = member(books["status"], RESOLVED) & books["closed_date"].between(s, e)
-    cls = classification_at(books.reset_index(drop=True), records.events, end,
-                            classified=_classified(records))
-    cls.index = books.index
+    # A case's classification depends on its own events only: that of every case, once per day.
+    cls = pd.Series(case_classification(records, end).to_numpy()[rows])
     with_cond = resolved | (cls == "with_conditions")
     money_total = books["amount_due"].astype("Int64") - before
     terminated = (books["status"] == "terminated") & resolved
@@ -165,7 +176,6 @@ def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.Data
     money_resolved = within + remaining.where(terminated, 0)
 
     frame = pd.DataFrame({
-        "unit_id": books["unit_id"],
         "cases_total": 1,
         "cases_with_conditions": with_cond.astype("int64"),
         "cases_resolved": resolved.astype("int64"),
@@ -173,10 +183,15 @@ def thads_metrics(records: CaseRecords, start: dt.date, end: dt.date) -> pd.Data
         "money_with_conditions": money_total.where(with_cond, 0),
         "money_resolved": money_resolved,
         "money_resolved_with_conditions": money_resolved.where(with_cond, 0),
-    })
-    out = pd.DataFrame({c: money_sum(frame[c], frame["unit_id"], what=f"{c} of a unit")
+    }, index=books.index)
+    # Grouped by the units' codes (one factorisation, not one per column), named back after.
+    codes, names = pd.factorize(books["unit_id"], sort=True)
+    keys = pd.Series(codes, index=books.index)
+    known = codes >= 0
+    out = pd.DataFrame({c: money_sum(frame.loc[known, c], keys.loc[known], what=f"{c} of a unit")
                         for c in (*METRIC_COLUMNS, "money_resolved_with_conditions")})
-    out.index.name = "unit_id"
+    out.index = pd.Index(np.asarray(names)[out.index.to_numpy(dtype="int64")], dtype=books["unit_id"].dtype,
+                         name="unit_id")
     return out.astype("Int64")
 
 
