@@ -66,3 +66,25 @@ def test_model_stays_silent_when_it_cannot_separate(settings):
                       "assets_value": int(rng.lognormal(18, 1))} for i in range(400)]
     f, note = _run(make_records(cases=cases, verifications=verifications), settings)
     assert f.empty and note["silent"] == "weak_model"
+
+
+def test_a_large_population_trains_on_a_stratified_sample_and_scores_everyone(settings):
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from audit.rules.misclassification_model import _drivers, _stratified_sample
+
+    labels = np.array([1] * 300 + [0] * 100)
+    sample = _stratified_sample(labels, 200, 7)
+    assert len(sample) == 200 and (np.diff(sample) > 0).all()
+    assert labels[sample].sum() == 150  # each class keeps its share
+    assert (sample == _stratified_sample(labels, 200, 7)).all()  # seeded
+    contrib = pd.DataFrame([[0.5, 2.0, -1.0, 0.5], [-1.0, -2.0, -0.5, -3.0]], columns=["a", "b", "c", "d"])
+    assert _drivers(contrib).tolist() == ["b, a, d", ""]
+
+    records, planted = _population()
+    bounded = replace(settings, overrides={**settings.overrides, "MC-MODEL": {"max_train": 300}})
+    f, note = _run(records, bounded)
+    assert note["trained_on"] == 300 and len(f)
+    assert set(f["case_id"]) <= set(planted) | {f"C{i}" for i in range(240, 480)}

@@ -125,15 +125,34 @@ def finalize(hits: pd.DataFrame, rule: Rule, ctx: RuleContext) -> pd.DataFrame:
     ev_cols = [c for c in hits.columns if c.startswith("ev_")]
     # A rule with several kinds of hit (late / missing) names the variant of its message.
     variants = hits["variant"].fillna("").tolist() if "variant" in hits else [""] * n
-    records = hits[ev_cols].to_dict("records") if ev_cols else [{}] * n
+    # Each evidence column formatted once per distinct value (a national scan repeats the
+    # same dates, limits and amounts across hundreds of thousands of findings).
+    fields = {c[3:]: _formatted(c[3:], hits[c].tolist(), ctx.lang) for c in ev_cols}
+    names = list(fields)
+    rows = zip(*fields.values(), strict=True) if fields else iter([()] * n)
     out["evidence"] = [
-        rule.text(f"evidence_{v}" if v else "evidence", ctx.lang,
-                  **{k[3:]: format_value(k[3:], x, ctx.lang) for k, x in r.items()})
-        for v, r in zip(variants, records, strict=True)
+        rule.text(f"evidence_{v}" if v else "evidence", ctx.lang, **dict(zip(names, r, strict=True)))
+        for v, r in zip(variants, rows, strict=True)
     ]
     out["problem_id"] = out["finding_id"]  # until audit.problems ties overlapping rules together
     out = out.reset_index(drop=True)
     return out.astype(FINDING_DTYPES)[list(FINDING_COLUMNS)]
+
+
+def _formatted(name: str, values: list[object], lang: str) -> list[str]:
+    """:func:`format_value` of each value, computed once per distinct (type, value)."""
+    done: dict[tuple[type, object], str] = {}
+    out = []
+    for x in values:
+        try:
+            key = (type(x), x)
+            text = done.get(key)
+            if text is None:
+                text = done[key] = format_value(name, x, lang)
+        except TypeError:  # an unhashable value
+            text = format_value(name, x, lang)
+        out.append(text)
+    return out
 
 
 def concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -57,6 +57,18 @@ def case_features(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     return feats
 
 
+def _stratified_sample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Positions of a seeded sample of about ``size`` rows keeping each label's share,
+    in their original order."""
+    rng = np.random.default_rng(seed)
+    picked = []
+    for value in np.unique(labels):
+        rows = np.flatnonzero(labels == value)
+        take = min(len(rows), max(1, round(size * len(rows) / len(labels))))
+        picked.append(rng.choice(rows, size=take, replace=False))
+    return np.sort(np.concatenate(picked))
+
+
 def _drivers(contrib: pd.DataFrame, top: int = 3) -> np.ndarray:
     """Per row, the names of the ``top`` features with the largest positive contributions,
     largest first (ties in column order), joined by ", "."""
@@ -121,15 +133,18 @@ def model_ranking(records: CaseRecords, ctx: RuleContext, params: Params) -> pd.
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    # Beyond max_train cases (a national scan), a seeded sample trains the model; every
-    # case in the sample is scored out of fold, the rest by the model fit on the sample.
-    train = X.index
+    # Beyond max_train cases (a national scan), a seeded sample stratified by class trains
+    # the model once; every case in the sample is scored out of fold, the rest by the model
+    # fit on the sample.
+    labels = y.to_numpy()
+    train = np.arange(len(X))
     if len(X) > p["max_train"]:
-        train = X.sample(n=int(p["max_train"]), random_state=ctx.seed).index
+        train = _stratified_sample(labels, int(p["max_train"]), ctx.seed)
         note["trained_on"] = int(len(train))
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     folds = StratifiedKFold(n_splits=int(p["folds"]), shuffle=True, random_state=ctx.seed)
-    Xt, yt = X.loc[train].to_numpy(), y.loc[train].to_numpy()
+    values = X.to_numpy()
+    Xt, yt = values[train], labels[train]
     oof = cross_val_predict(model, Xt, yt, cv=folds, method="predict_proba")[:, 1]
     auc = float(roc_auc_score(yt, oof))
     note["auc"] = round(auc, 3)
@@ -137,16 +152,18 @@ def model_ranking(records: CaseRecords, ctx: RuleContext, params: Params) -> pd.
         note["silent"] = "weak_model"
         return pd.DataFrame()
     model.fit(Xt, yt)
-    proba = pd.Series(model.predict_proba(X.to_numpy())[:, 1], index=X.index)
-    proba.loc[train] = oof
+    scores = model.predict_proba(values)[:, 1]
+    scores[train] = oof
+    proba = pd.Series(scores, index=X.index)
     scaler, logit = model[0], model[1]
-    contrib = pd.DataFrame(scaler.transform(X.to_numpy()) * logit.coef_[0], index=X.index, columns=X.columns)
+    contrib = pd.DataFrame(scaler.transform(values) * logit.coef_[0], index=X.index, columns=X.columns)
 
     # Candidates: open cases without conditions whose latest verification found nothing
     # (those that found something are MC-ASSETS-FOUND's).
     is_open = pd.Series(open_cases(records.cases).to_numpy(), index=records.cases["case_id"])
     found = X[list(_FLAGS)].sum(axis=1) > 0
-    cand = (y == 0) & is_open.reindex(X.index).fillna(False) & ~found
+    cand = (y == 0) & lookup(X.index.to_series(), is_open).fillna(False).to_numpy(
+        dtype=bool) & ~found
     score = proba.loc[cand]
     cap = max(1, int(np.floor(p["max_share"] * len(score))))
     top = score.loc[score >= p["min_probability"]].sort_values(ascending=False, kind="stable").head(cap)
