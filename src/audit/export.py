@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .contract import FINDING_COLUMNS
@@ -81,18 +82,25 @@ def _iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
 
 def findings_records(findings: pd.DataFrame) -> list[dict[str, object]]:
     """Findings as JSON-ready dicts (missing values as null, integers as ints)."""
-    frame = _iso_dates(findings[list(FINDING_COLUMNS)]).astype(object)
-    frame = frame.where(findings[list(FINDING_COLUMNS)].notna(), None)
-    return frame.to_dict("records")
+    frame = _iso_dates(findings[list(FINDING_COLUMNS)])
+    columns = []
+    for name in FINDING_COLUMNS:
+        values = frame[name].tolist()  # Python scalars, which the JSON encoder takes as they are
+        for i in np.flatnonzero(findings[name].isna().to_numpy()):
+            values[i] = None
+        columns.append(values)
+    return [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def write_findings(findings: pd.DataFrame, folder: Path) -> list[Path]:
-    """Write ``findings.csv`` and ``findings.json`` into ``folder``."""
+    """Write ``findings.csv`` and ``findings.json`` (a list, one finding per line) into ``folder``."""
     folder = Path(folder)
     csv_path, json_path = folder / "findings.csv", folder / "findings.json"
     write_csv(findings[list(FINDING_COLUMNS)], csv_path)
-    json_path.write_text(json.dumps(findings_records(findings), ensure_ascii=False, indent=1),
-                         encoding="utf-8")
+    # One compact finding per line: json's C encoder (an indented dump goes through the
+    # pure-Python one, 20 s for a national scan's findings) and still readable line by line.
+    lines = [json.dumps(r, ensure_ascii=False) for r in findings_records(findings)]
+    json_path.write_text("[\n" + ",\n".join(lines) + "\n]" if lines else "[]", encoding="utf-8")
     return [csv_path, json_path]
 
 
