@@ -21,9 +21,10 @@ from typing import Any
 from ..errors import ParameterError, RunError
 from ..i18n import check_lang, t
 from ..publish import check_output_folder, publishing
+from ..resources import project_dir
 from .dispositions import read_dispositions
 from .outputs import FILES, read_manifest, redact, sha256, update_manifest, utc_now
-from .paths import NOTEBOOK, PROJECT_DIR
+from .paths import NOTEBOOK
 
 __all__ = ["KERNEL", "RunOutputs", "run_unit_report", "check_parameters"]
 
@@ -138,6 +139,14 @@ def _describe(name: str, message: object) -> str:
 _INPUT_ERRORS = ("SourceError", "ParameterError", "ValidationError")
 
 
+def kernel_install_command() -> str:
+    """The command that registers the notebook's kernel for this Python (``make setup`` runs it)."""
+    import sys
+
+    where = "--sys-prefix" if sys.prefix != sys.base_prefix else "--user"  # a virtual environment's own
+    return f"{sys.executable} -m ipykernel install {where} --name {KERNEL}"
+
+
 def _cell_reason(exc: Exception) -> str:
     from papermill.exceptions import PapermillExecutionError
 
@@ -148,7 +157,7 @@ def _cell_reason(exc: Exception) -> str:
         return (f"notebook cell {exc.cell_index} (In [{exc.exec_count}]: {code}) raised "
                 + _describe(exc.ename, exc.evalue))
     if type(exc).__name__ == "NoSuchKernel":
-        return f"the Jupyter kernel {KERNEL!r} is not installed (run `make setup`)"
+        return f"the Jupyter kernel {KERNEL!r} is not installed (run: {kernel_install_command()})"
     return "notebook execution failed: " + _describe(type(exc).__name__, exc)
 
 
@@ -303,6 +312,6 @@ def run_notebook(notebook: Path, params: dict[str, Any], output: Path, timeout: 
             config.KernelManager.ip = os.path.join(sockets, "kernel")
         pm.execute_notebook(
             str(notebook), str(output), parameters=params, kernel_name=KERNEL,
-            progress_bar=False, log_output=False, cwd=str(PROJECT_DIR),
+            progress_bar=False, log_output=False, cwd=str(project_dir()),
             execution_timeout=timeout, config=config,
         )
