@@ -49,7 +49,7 @@ _CONVENTIONS = """\
 _RULES_INTRO = """\
 What the toolkit checks, with the legal basis, the default thresholds (per rule
 pack) and the category each finding goes to. Every number is a parameter: an
-inspection file (`audit run --params FILE`) can change it, and the report words
+inspection file (`audit run --rule-params FILE`) can change it, and the report words
 each rule with the values in force. Rule ids are stable: reports, registers and
 tests refer to them.
 

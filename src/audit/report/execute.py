@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import ParameterError, RunError
 from ..i18n import check_lang, t
+from ..logs import stage_logger
 from ..publish import check_output_folder, publishing
 from ..resources import project_dir
 from .dispositions import read_dispositions
@@ -29,6 +30,7 @@ from .paths import NOTEBOOK
 __all__ = ["KERNEL", "RunOutputs", "run_unit_report", "check_parameters"]
 
 KERNEL = "thads-audit"
+log = stage_logger("run")
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,7 @@ def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str,
             error.exit_code = exit_code
         return _Failed(error)
 
+    log.info("notebook: reading the records of unit %s and applying the rules", unit)
     try:
         _execute(params | {"output_dir": str(staging)}, staging / FILES["executed_ipynb"], timeout)
     except Exception as exc:  # the boundary: whatever the kernel did becomes one line
@@ -276,7 +279,12 @@ def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str,
     if missing:
         raise fail(f"the notebook did not write {', '.join(missing)} "
                    "(it must call audit.report.write_outputs)")
-    unit_name = read_manifest(staging)["unit"].get("name") or unit
+    written = read_manifest(staging)
+    unit_name = written["unit"].get("name") or unit
+    rows = sum(int(r.get("rows_read") or 0) for r in written.get("rows") or [] if isinstance(r, dict))
+    log.info("notebook: done (%s rows read, %d rules applied in %.1f s)", f"{rows:,}",
+             len(written.get("rules_run") or []), sum((written.get("timings_seconds") or {}).values()))
+    log.info("rendering report.html")
     try:
         export_html(staging / FILES["executed_ipynb"], staging / FILES["report_html"], lang=lang,
                     title=f"{t('report.title', lang)} — {unit_name}")
