@@ -43,7 +43,7 @@ def run_summary(out_dir: str | Path) -> str:
         parts.append(_plural(by_kind[kind], kind) + (f" ({graded})" if graded else ""))
     found = _plural(len(findings), "finding") + (": " + ", ".join(parts) if parts else "")
     period = manifest.get("period") or {}
-    kind = f" ({period['kind']})" if period.get("kind") else ""
+    kind = f" ({str(period['kind']).replace('_', ' ')})" if period.get("kind") else ""
     unit = manifest.get("unit") or {}
     return (f"{unit.get('unit_id')}: {found}; period {period.get('start')} – {period.get('end')}{kind}, "
             f"as of {manifest.get('as_of')}; outputs in {out} ({FILES['report_html']})")
