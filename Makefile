@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lab]' -c requirements.lock
+	$(BIN)/python -m pip install --quiet -e '.[test,lab,cluster]' -c requirements.lock
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "THADS audit" >/dev/null
 	@touch $(STAMP)
 
@@ -62,7 +62,7 @@ bench: $(STAMP)
 # run the tests, then write it. tests/test_install.py fails while it is out of date.
 lock:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab,cluster]'
 	(echo "# The versions the test suite ran with; make lock rewrites this file."; \
 	 $(BIN)/python -m pip freeze --exclude-editable | LC_ALL=C sort -f) > requirements.lock
 	@touch $(STAMP)
