@@ -23,11 +23,13 @@ from .contract import (
     SEVERITIES,
     TABLES,
 )
+from .resources import CHECKOUT
 from .rules.registry import Rule, all_rules
 
 __all__ = ["render_contract", "render_rules", "render_all", "DOCS_DIR"]
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+# The checkout's docs/; installed without one, docs/ in the working directory.
+DOCS_DIR = (CHECKOUT or Path.cwd()) / "docs"
 _GENERATED = "<!-- Written by `python -m audit.docs` from the code; edit the code, not this file. -->"
 
 _CONVENTIONS = """\
