@@ -28,6 +28,18 @@ class _Elapsed(logging.Formatter):
         return f"[{record.created - self.start:6.1f} s] {record.getMessage()}"
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (it may be replaced after setup)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def configure(quiet: bool = False, verbose: int = 0, stream=None) -> int:
     """Send the ``audit`` loggers to ``stream`` (default: stderr) at the level the flags ask for.
 
@@ -44,6 +56,7 @@ def configure(quiet: bool = False, verbose: int = 0, stream=None) -> int:
     int
         The level set on the ``audit`` logger.
     """
+    handler = _CurrentStderr() if stream is None else logging.StreamHandler(stream)
     stream = sys.stderr if stream is None else stream
     if quiet:
         level = logging.WARNING
@@ -54,7 +67,6 @@ def configure(quiet: bool = False, verbose: int = 0, stream=None) -> int:
     logger = logging.getLogger("audit")
     for old in [h for h in logger.handlers if h.get_name() == _HANDLER_NAME]:
         logger.removeHandler(old)  # main() may run more than once in a process (tests)
-    handler = logging.StreamHandler(stream)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(_Elapsed(time.time()))
     logger.addHandler(handler)
