@@ -119,7 +119,8 @@ def test_a_run_shows_its_stages_and_ends_with_a_summary(small_db, tmp_path, caps
     assert main(["run", "-v", "--source", str(small_db), "--unit", "KV01", "--as-of", AS_OF, "--out", str(out)]) == 0
     captured = capsys.readouterr()
     stages = captured.err.splitlines()
-    for word in ("reading:", "notebook: reading the records", "notebook: done", "rendering report.html", "done"):
+    for word in ("reading:", "notebook: reading the records", "notebook: done", "notebook: slowest rules",
+                 "rendering report.html", "done"):
         assert any(word in line for line in stages), (word, stages)
     assert all(line.startswith("[") and " s] " in line for line in stages)
     last = captured.out.splitlines()[-1]

@@ -284,6 +284,9 @@ def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str,
     rows = sum(int(r.get("rows_read") or 0) for r in written.get("rows") or [] if isinstance(r, dict))
     log.info("notebook: done (%s rows read, %d rules applied in %.1f s)", f"{rows:,}",
              len(written.get("rules_run") or []), sum((written.get("timings_seconds") or {}).values()))
+    slowest = sorted((written.get("timings_seconds") or {}).items(), key=lambda kv: -kv[1])[:3]
+    log.debug("notebook: slowest rules %s", ", ".join(f"{rid} {sec:.1f} s" for rid, sec in slowest) or "none")
+    log.debug("notebook: %s data-quality issues in the unit's rows", f"{written.get('data_issues', 0):,}")
     log.info("rendering report.html")
     try:
         export_html(staging / FILES["executed_ipynb"], staging / FILES["report_html"], lang=lang,
