@@ -167,3 +167,9 @@ def test_validate_writes_a_json_report(flawed, tmp_path, capsys):
     assert main(["validate", str(flawed), "--json", "-"]) == 0
     shown = json.loads(capsys.readouterr().out)  # stdout holds the JSON alone
     assert shown["passed"] is None and shown["fingerprint"] == data["fingerprint"]
+
+
+def test_an_unwritable_json_report_is_one_line(flawed, tmp_path, capsys):
+    assert main(["validate", str(flawed), "--json", str(tmp_path)]) == 2  # a folder, not a file
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write the JSON report" in err

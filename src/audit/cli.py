@@ -328,7 +328,10 @@ def _validate(args: argparse.Namespace) -> int:
         if args.json == "-":
             sys.stdout.write(text)
         else:
-            Path(args.json).write_text(text, encoding="utf-8")
+            try:
+                Path(args.json).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise ParameterError(f"cannot write the JSON report: {exc.strerror or exc}", file=args.json) from exc
     if args.json != "-":
         print(summary(records))
     n = errors(records)
