@@ -70,7 +70,7 @@ if [ ! -f "$root/$cycle/units.commitment.json" ]; then
         extra+=(--history "$THADS_HISTORY")
     fi
     if [ -n "${THADS_SAMPLING_PARAMS:-}" ]; then
-        extra+=(--params "$THADS_SAMPLING_PARAMS")
+        extra+=(--sampling-params "$THADS_SAMPLING_PARAMS")
     fi
     "$audit" sample commit units --source "$THADS_SOURCE" --as-of "$(date +%F)" --cycle "$cycle" \
         --count "$count" --out "$root/$cycle" "${extra[@]}" || failed=1

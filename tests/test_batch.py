@@ -106,7 +106,8 @@ def test_units_are_chosen_from_the_source(demo):
     (["--province", "NOWHERE"], "--province 'NOWHERE' is not a unit of the source"),
     (["--units", "KV01", "--targets", "missing.csv"], "cannot read the targets file"),
     (["--units", "KV01", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler"),
-    (["--units", "KV01", "--params", "missing.yaml"], "missing.yaml"),
+    (["--units", "KV01", "--rule-params", "missing.yaml"], "missing.yaml"),
+    (["--units", "KV01", "--params", "x.yaml"], "--params is now --rule-params FILE"),
 ])
 def test_bad_input_stops_the_batch_before_any_unit_runs(demo, tmp_path, capsys, args, message):
     out = tmp_path / "batch"

@@ -373,9 +373,9 @@ def test_workbook_is_ready_for_follow_up(written, audit_result):
     f = audit_result.findings
     cats = [c for c in ("stalled", "deadline", "disbursement", "misclassification", "valuation", "auction",
                         "reconciliation", "workload", "data_quality") if (f["category"] == c).any()]
-    assert wb.sheetnames == ["Tổng hợp"] + [t(f"report.category.{c}", "vi")[:31] for c in cats]
+    assert wb.sheetnames == ["Tất cả phát hiện", "Tổng hợp"] + [t(f"report.category.{c}", "vi")[:31] for c in cats]
     total_rows = 0
-    for name in wb.sheetnames[1:]:
+    for name in wb.sheetnames[2:]:
         ws = wb[name]
         header = [c.value for c in ws[1]]
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
@@ -389,6 +389,32 @@ def test_workbook_is_ready_for_follow_up(written, audit_result):
             if d.value is not None:
                 assert isinstance(d.value, dt.datetime | dt.date) and d.number_format == "dd/mm/yyyy"
     assert total_rows == len(f)
+
+
+def test_workbook_opens_on_a_flat_sheet_of_every_finding(written, audit_result):
+    from openpyxl import load_workbook
+
+    from audit.report.workbook import DISPOSITION_CHOICES, FLAT_COLUMNS
+
+    _, paths = written
+    ws = load_workbook(paths["findings_xlsx"]).worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header == [c for c, _, _ in FLAT_COLUMNS]
+    assert {"finding_id", "disposition", "reviewer", "decided_on", "reason", "evidence"} <= set(header)
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:U{ws.max_row}"
+    assert ws.max_row == len(audit_result.findings) + 1
+    ids = [ws.cell(row=i, column=1).value for i in range(2, ws.max_row + 1)]
+    assert ids == audit_result.findings["finding_id"].tolist()
+    col = {name: header.index(name) + 1 for name in header}
+    assert {ws.cell(row=i, column=col["severity"]).value for i in range(2, ws.max_row + 1)} <= {"high", "medium",
+                                                                                                "low"}
+    money = [ws.cell(row=i, column=col["amount"]) for i in range(2, ws.max_row + 1)]
+    assert all(isinstance(c.value, int) and c.number_format == MONEY_FORMAT for c in money if c.value is not None)
+    assert "Ý kiến của Đoàn kiểm tra" in ws.cell(row=1, column=col["disposition"]).comment.text
+    (rule,) = ws.data_validations.dataValidation
+    assert rule.type == "list" and rule.formula1 == '"' + ",".join(DISPOSITION_CHOICES) + '"'
+    letter = ws.cell(row=1, column=col["disposition"]).column_letter
+    assert str(rule.sqref) == f"{letter}2:{letter}{ws.max_row}"
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -345,7 +345,8 @@ def test_cli_draws_from_a_values_file_and_verifies(demo_db, tmp_path, capsys):
 
 @pytest.mark.parametrize(("extra", "message"), [
     (["--cycle", "../escape"], "cycle '../escape' must be"),
-    (["--cycle", "ok", "--params", "{bad}"], "unknown key 'units.weigths'"),
+    (["--cycle", "ok", "--sampling-params", "{bad}"], "unknown key 'units.weigths'"),
+    (["--cycle", "ok", "--params", "{bad}"], "--params is now --sampling-params FILE"),
     (["--cycle", "ok", "--source", "/no/such.duckdb"], "no such file"),
 ])
 def test_cli_errors_are_one_line(demo_db, tmp_path, capsys, extra, message):
@@ -357,7 +358,7 @@ def test_cli_errors_are_one_line(demo_db, tmp_path, capsys, extra, message):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
-    if "--params" in extra:
+    if "--sampling-params" in extra:
         assert str(bad) in err
 
 

@@ -16,11 +16,8 @@
     audit sample report DIR                                          the cycle's HTML page
 
 Every failure the user can cause ends with one line on stderr and a non-zero
-exit code: 2 for bad input or parameters (an unreadable source, a date out of
-range, an --out that is a file, cannot be written or is being written by
-another run), 1 for a failed run or, for ``verify``, a file that does not
-match its manifest, 3 for an internal error, 4 for a batch in which some units
-failed; a traceback is shown only with ``AUDIT_DEBUG=1``.
+exit code (:data:`EXIT_CODES`, shown by ``--help``); a traceback is shown only
+with ``AUDIT_DEBUG=1``. Every command takes ``-q``/``-v`` (:mod:`audit.logs`).
 """
 
 from __future__ import annotations
@@ -35,6 +32,25 @@ from pathlib import Path
 
 from . import __version__
 from .errors import AuditError, ParameterError
+from .logs import configure, stage_logger
+
+log = stage_logger("cli")
+
+EXIT_CODES = """\
+exit codes:
+  0    done
+  1    a run failed (notebook or export); verify: a file does not match its manifest;
+       validate --fail-on N: more than N rows rejected
+  2    bad input or parameters: an unreadable source, an unknown unit, a date out of
+       range, an --out that is a file, cannot be written or is being written by another run
+  3    internal error (AUDIT_DEBUG=1 shows the traceback)
+  4    batch: finished, but some units failed (listed in index.html and batch.json)
+  130  interrupted"""
+# --params meant rule thresholds in run/scan/batch and sampling settings in sample: refused now,
+# with a one-line hint, rather than read either way.
+_RENAMED = "--params is now --rule-params FILE (an inspection's rule thresholds)"
+_RENAMED_SAMPLE = ("--params is now --sampling-params FILE (overrides of params/sampling.yaml); "
+                   "rule thresholds are --rule-params FILE")
 
 
 def _date(text: str) -> dt.date:
@@ -65,7 +81,29 @@ def _add_period(p: argparse.ArgumentParser) -> None:
     p.add_argument("--period-start", type=_date, help="start of the statistical period (default: 1 October)")
     p.add_argument("--period-end", type=_date, help="end of the statistical period (default: the audit date)")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default vi)")
-    p.add_argument("--params", type=Path, help="an inspection's YAML file overriding rule parameters")
+    add_rule_params(p)
+
+
+def add_rule_params(p: argparse.ArgumentParser) -> None:
+    """``--rule-params FILE``, and the old ``--params`` refused with a hint (run, scan, batch)."""
+    p.add_argument("--rule-params", type=Path, metavar="FILE",
+                   help="an inspection's YAML file overriding rule thresholds")
+    p.add_argument("--params", dest="renamed_params", help=argparse.SUPPRESS)
+
+
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """-q/-v and the exit codes on every command that runs (the leaves of the command tree)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("-q", "--quiet", action="store_true", help="errors only on stderr")
+        group.add_argument("-v", "--verbose", action="count", default=0,
+                           help="each stage with its elapsed time, and details, on stderr")
+    for sub in subs:
+        for child in dict.fromkeys(sub.choices.values()):
+            _add_verbosity(child)
+    parser.epilog = ((parser.epilog + "\n\n") if parser.epilog else "") + EXIT_CODES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="read a source and print its data-quality summary")
     val.add_argument("source")
     val.add_argument("--unit", help="only this unit's rows")
+    val.add_argument("--fail-on", type=lambda t: _whole(t, 0), metavar="N",
+                     help="exit 1 when more than N rows are rejected (rows the audit cannot use); "
+                          "0 accepts a delivery only without any")
+    val.add_argument("--json", metavar="FILE|-", help="also write the report as JSON (- for stdout, "
+                                                      "instead of the text summary)")
 
     ver = sub.add_parser("verify", help="check every file of a run or scan folder against its manifest")
     ver.add_argument("dir", type=Path, help="the output folder (holding manifest.json)")
@@ -126,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_sample(sub)
     _add_batch(sub)
+    _add_verbosity(parser)
     return parser
 
 
@@ -148,8 +192,10 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--as-of", required=True, type=_date, help="records date (YYYY-MM-DD)")
         p.add_argument("--cycle", required=True, help="the cycle's name, e.g. 2026-11 (one draw per cycle)")
         p.add_argument("--out", type=Path, help="the cycle's folder (default outputs/sampling/CYCLE)")
-        p.add_argument("--params", type=Path, help="overrides of params/sampling.yaml")
-        p.add_argument("--rule-params", type=Path, help="an inspection's rule parameters (as audit run --params)")
+        p.add_argument("--sampling-params", type=Path, metavar="FILE", help="overrides of params/sampling.yaml")
+        p.add_argument("--rule-params", type=Path, metavar="FILE",
+                       help="an inspection's rule thresholds (as audit run --rule-params)")
+        p.add_argument("--params", dest="renamed_params", help=argparse.SUPPRESS)
         p.add_argument("--secrets-dir", type=Path, default=os.environ.get("AUDIT_SAMPLING_SECRETS") or None,
                        help="where the sealed secret waits for the draw (default CYCLE/sealed; "
                             "env AUDIT_SAMPLING_SECRETS)")
@@ -193,16 +239,27 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .io.units import source_units
     from .report import run_unit_report
+    from .report.run_summary import run_summary
 
+    # The source and the unit are checked before a kernel starts (only the units table is read).
+    log.info("reading: checking the source and unit %s", args.unit)
+    known = source_units(args.source)
+    if args.unit.strip() not in known:
+        shown = ", ".join(known[:8]) + (f", … ({len(known)} in all)" if len(known) > 8 else "")
+        raise ParameterError(f"unit {args.unit!r} is not in the source (units: {shown or 'none'})")
+    log.info("reading: the source holds %d units, %s among them", len(known), args.unit.strip())
     outputs = run_unit_report(args.source, args.unit, args.as_of, args.out, period_start=args.period_start,
-                              period_end=args.period_end, lang=args.lang, params_file=args.params,
+                              period_end=args.period_end, lang=args.lang, params_file=args.rule_params,
                               dispositions=args.dispositions, inspection=args.inspection,
                               remedy_days=args.remedy_days)
+    log.info("done")
     print(f"report:     {outputs.report_html}")
     print(f"findings:   {outputs.findings_csv} (also .json, .xlsx)")
     print(f"conclusion: {outputs.conclusion_docx} (also .md)")
     print(f"manifest:   {outputs.manifest_json}")
+    print(run_summary(outputs.out_dir))
     return 0
 
 
@@ -214,7 +271,7 @@ def _scan(args: argparse.Namespace) -> int:
 
     start, started = time.perf_counter(), utc_now()
     out = check_output_folder(args.out)  # before the data is read: a file there, no write access
-    result = scan_source(args.source, args.as_of, args.period_start, args.period_end, args.lang, args.params)
+    result = scan_source(args.source, args.as_of, args.period_start, args.period_end, args.lang, args.rule_params)
     with publishing(out) as staging:  # written whole, then swapped in; one writer at a time
         paths = write_findings(result.findings, staging) + [write_kpis(result.kpis, staging)]
         write_manifest(staging, scan_manifest(result, args, started), [p.name for p in paths])
@@ -262,8 +319,25 @@ def _template(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from .io import load_records
     from .validate import summary
+    from .validate_report import errors, report_json, validation_report
 
-    print(summary(load_records(args.source, unit=args.unit)))
+    log.info("reading and validating the source")
+    records = load_records(args.source, unit=args.unit)
+    if args.json is not None:
+        text = report_json(validation_report(records, args.fail_on))
+        if args.json == "-":
+            sys.stdout.write(text)
+        else:
+            try:
+                Path(args.json).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise ParameterError(f"cannot write the JSON report: {exc.strerror or exc}", file=args.json) from exc
+    if args.json != "-":
+        print(summary(records))
+    n = errors(records)
+    if args.fail_on is not None and n > args.fail_on:
+        print(f"audit validate: {n:,} rows rejected, more than --fail-on {args.fail_on:,}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -308,7 +382,7 @@ def _sample(args: argparse.Namespace) -> int:
     if action == "commit":
         if args.redraw and not (args.reason or "").strip():
             raise ParameterError("--redraw needs --reason TEXT: every redraw is logged with its reason")
-        options = {"params_file": args.params, "rule_params": args.rule_params, "secrets_dir": args.secrets_dir,
+        options = {"params_file": args.sampling_params, "rule_params": args.rule_params, "secrets_dir": args.secrets_dir,
                    "redraw": args.redraw, "reason": args.reason}
         if args.kind == "units":
             doc = sampling.commit_units(args.source, args.as_of, args.cycle, args.count, args.out,
@@ -378,6 +452,11 @@ _COMMANDS = {"run": _run, "scan": _scan, "render": _render, "template": _templat
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure(quiet=args.quiet, verbose=args.verbose)
+    if getattr(args, "renamed_params", None) is not None:
+        hint = _RENAMED_SAMPLE if args.command == "sample" else _RENAMED
+        print(f"audit {args.command}: error: {hint}", file=sys.stderr)
+        return 2
     try:
         return _COMMANDS[args.command](args)
     except AuditError as exc:

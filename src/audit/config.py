@@ -23,11 +23,13 @@ import yaml
 from .calendar import WorkCalendar
 from .dates import as_date
 from .errors import ParameterError
+from .resources import resource_dir
 from .rules.registry import Params, Rule, get_rule, validate_rule_params
 
 __all__ = ["PARAMS_DIR", "RulePack", "Settings", "LegalValue", "load_settings"]
 
-PARAMS_DIR = Path(os.environ.get("AUDIT_PARAMS_DIR", Path(__file__).resolve().parents[2] / "params"))
+# The checkout's params/, or the copy an installed package ships (audit.resources).
+PARAMS_DIR = Path(os.environ.get("AUDIT_PARAMS_DIR") or resource_dir("params"))
 _PACK_META = {"article", "extra"}
 
 

@@ -23,11 +23,13 @@ from .contract import (
     SEVERITIES,
     TABLES,
 )
+from .resources import CHECKOUT
 from .rules.registry import Rule, all_rules
 
 __all__ = ["render_contract", "render_rules", "render_all", "DOCS_DIR"]
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+# The checkout's docs/; installed without one, docs/ in the working directory.
+DOCS_DIR = (CHECKOUT or Path.cwd()) / "docs"
 _GENERATED = "<!-- Written by `python -m audit.docs` from the code; edit the code, not this file. -->"
 
 _CONVENTIONS = """\
@@ -49,7 +51,7 @@ _CONVENTIONS = """\
 _RULES_INTRO = """\
 What the toolkit checks, with the legal basis, the default thresholds (per rule
 pack) and the category each finding goes to. Every number is a parameter: an
-inspection file (`audit run --params FILE`) can change it, and the report words
+inspection file (`audit run --rule-params FILE`) can change it, and the report words
 each rule with the values in force. Rule ids are stable: reports, registers and
 tests refer to them.
 

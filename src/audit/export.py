@@ -119,7 +119,7 @@ def scan_manifest(result: Any, args: Any, started: str) -> dict[str, Any]:
     from .verify import file_record
 
     rec, f = result.records, result.findings
-    params_file = getattr(args, "params", None)
+    params_file = getattr(args, "rule_params", None)
     return {
         "version": __version__,
         "kind": "scan",
@@ -149,4 +149,4 @@ def scan_manifest(result: Any, args: Any, started: str) -> dict[str, Any]:
 def _settings(rules: Any, args: Any) -> dict[str, Any]:
     from .config import load_settings
 
-    return load_settings(getattr(args, "params", None)).effective([r.rule_id for r in rules])
+    return load_settings(getattr(args, "rule_params", None)).effective([r.rule_id for r in rules])

@@ -29,7 +29,7 @@ def _workers(text: str) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``batch`` sub-command's arguments."""
-    from ..cli import _date, _positive
+    from ..cli import _date, _positive, add_rule_params
 
     p.add_argument("--source", required=True,
                    help="case records of the units: best a store written by audit import (each unit "
@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path,
                    help="the batch folder: one folder per unit, index.html, batch.json")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the reports and the index (default vi)")
-    p.add_argument("--params", type=Path, help="an inspection's YAML file overriding rule parameters")
+    add_rule_params(p)
     p.add_argument("--targets", type=Path,
                    help="CSV unit_id,cases_target,money_target (percent; unit_id * for every other unit)")
     p.add_argument("--workers", type=_workers, help="local worker processes (default: the number of cores)")
@@ -53,7 +53,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "--source and --out at the same paths")
     p.add_argument("--force", action="store_true", help="audit every unit again, even those already done")
     p.add_argument("--timeout", type=_positive, help="seconds allowed per notebook cell")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
 def _stop(signum: int, frame: Any) -> None:
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_batch(args.source, args.as_of, args.out, units=args.units, province=args.province,
                            period_start=args.period_start, period_end=args.period_end, lang=args.lang,
-                           params_file=args.params, targets=args.targets, workers=args.workers,
+                           params_file=args.rule_params, targets=args.targets, workers=args.workers,
                            scheduler=args.scheduler, force=args.force, timeout=args.timeout,
                            quiet=args.quiet)
     finally:

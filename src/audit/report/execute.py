@@ -20,14 +20,17 @@ from typing import Any
 
 from ..errors import ParameterError, RunError
 from ..i18n import check_lang, t
+from ..logs import stage_logger
 from ..publish import check_output_folder, publishing
+from ..resources import project_dir
 from .dispositions import read_dispositions
 from .outputs import FILES, read_manifest, redact, sha256, update_manifest, utc_now
-from .paths import NOTEBOOK, PROJECT_DIR
+from .paths import NOTEBOOK
 
 __all__ = ["KERNEL", "RunOutputs", "run_unit_report", "check_parameters"]
 
 KERNEL = "thads-audit"
+log = stage_logger("run")
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,14 @@ def _describe(name: str, message: object) -> str:
 _INPUT_ERRORS = ("SourceError", "ParameterError", "ValidationError")
 
 
+def kernel_install_command() -> str:
+    """The command that registers the notebook's kernel for this Python (``make setup`` runs it)."""
+    import sys
+
+    where = "--sys-prefix" if sys.prefix != sys.base_prefix else "--user"  # a virtual environment's own
+    return f"{sys.executable} -m ipykernel install {where} --name {KERNEL}"
+
+
 def _cell_reason(exc: Exception) -> str:
     from papermill.exceptions import PapermillExecutionError
 
@@ -148,7 +159,7 @@ def _cell_reason(exc: Exception) -> str:
         return (f"notebook cell {exc.cell_index} (In [{exc.exec_count}]: {code}) raised "
                 + _describe(exc.ename, exc.evalue))
     if type(exc).__name__ == "NoSuchKernel":
-        return f"the Jupyter kernel {KERNEL!r} is not installed (run `make setup`)"
+        return f"the Jupyter kernel {KERNEL!r} is not installed (run: {kernel_install_command()})"
     return "notebook execution failed: " + _describe(type(exc).__name__, exc)
 
 
@@ -255,6 +266,7 @@ def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str,
             error.exit_code = exit_code
         return _Failed(error)
 
+    log.info("notebook: reading the records of unit %s and applying the rules", unit)
     try:
         _execute(params | {"output_dir": str(staging)}, staging / FILES["executed_ipynb"], timeout)
     except Exception as exc:  # the boundary: whatever the kernel did becomes one line
@@ -267,7 +279,15 @@ def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str,
     if missing:
         raise fail(f"the notebook did not write {', '.join(missing)} "
                    "(it must call audit.report.write_outputs)")
-    unit_name = read_manifest(staging)["unit"].get("name") or unit
+    written = read_manifest(staging)
+    unit_name = written["unit"].get("name") or unit
+    rows = sum(int(r.get("rows_read") or 0) for r in written.get("rows") or [] if isinstance(r, dict))
+    log.info("notebook: done (%s rows read, %d rules applied in %.1f s)", f"{rows:,}",
+             len(written.get("rules_run") or []), sum((written.get("timings_seconds") or {}).values()))
+    slowest = sorted((written.get("timings_seconds") or {}).items(), key=lambda kv: -kv[1])[:3]
+    log.debug("notebook: slowest rules %s", ", ".join(f"{rid} {sec:.1f} s" for rid, sec in slowest) or "none")
+    log.debug("notebook: %s data-quality issues in the unit's rows", f"{written.get('data_issues', 0):,}")
+    log.info("rendering report.html")
     try:
         export_html(staging / FILES["executed_ipynb"], staging / FILES["report_html"], lang=lang,
                     title=f"{t('report.title', lang)} — {unit_name}")
@@ -303,6 +323,6 @@ def run_notebook(notebook: Path, params: dict[str, Any], output: Path, timeout: 
             config.KernelManager.ip = os.path.join(sockets, "kernel")
         pm.execute_notebook(
             str(notebook), str(output), parameters=params, kernel_name=KERNEL,
-            progress_bar=False, log_output=False, cwd=str(PROJECT_DIR),
+            progress_bar=False, log_output=False, cwd=str(project_dir()),
             execution_timeout=timeout, config=config,
         )

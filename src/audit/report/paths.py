@@ -4,16 +4,20 @@ Relative paths in the notebook's parameters are read against the project
 folder (the one holding ``notebooks/`` and ``outputs/``), not against the
 kernel's working directory: JupyterLab starts kernels in ``notebooks/`` while
 the command line starts them elsewhere, and both must find the same files.
+Installed from a wheel there is no project folder: the notebook is the one the
+package ships, and relative paths are read against the working directory.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..resources import project_dir, resource_dir
+
 __all__ = ["PROJECT_DIR", "NOTEBOOK", "TEMPLATES", "project_path"]
 
-PROJECT_DIR = Path(__file__).resolve().parents[3]
-NOTEBOOK = PROJECT_DIR / "notebooks" / "unit_audit.ipynb"
+PROJECT_DIR = project_dir()
+NOTEBOOK = resource_dir("notebooks") / "unit_audit.ipynb"
 TEMPLATES = Path(__file__).with_name("templates")
 
 
@@ -33,4 +37,4 @@ def project_path(path: str | Path) -> str:
     if "://" in text:
         return text
     p = Path(text).expanduser()
-    return str(p if p.is_absolute() else (PROJECT_DIR / p).resolve())
+    return str(p if p.is_absolute() else (project_dir() / p).resolve())

@@ -3,7 +3,15 @@
 Each sheet has a frozen header row with an autofilter, fitted column widths,
 money as numbers (format ``#,##0``), dates as dates, the team's disposition and
 empty columns for the unit to fill in (remedy, status) next to the remedy
-deadline. A first sheet sums the findings up by category.
+deadline. A summary sheet sums the findings up by category.
+
+The first sheet is flat: every finding on one row, with codes rather than
+labels (finding_kind, severity, category) so it filters and pivots as audit
+software expects, and the reviewers' columns ``disposition`` (a drop-down of
+:data:`DISPOSITION_CHOICES`), ``reviewer``, ``decided_on`` and ``reason``. Its
+header row holds the column names themselves (each with its label in the
+report's language as a note): the workbook, filled in, goes back to ``audit run
+--dispositions``.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from .sections._html import label, missing, rule_title
 if TYPE_CHECKING:
     from ..pipeline import UnitAudit
 
-__all__ = ["write_workbook", "COLUMNS", "MONEY_FORMAT"]
+__all__ = ["write_workbook", "COLUMNS", "FLAT_COLUMNS", "DISPOSITION_CHOICES", "MONEY_FORMAT"]
 
 MONEY_FORMAT = "#,##0"
 # (column, kind, width): kinds pick the cell type and format.
@@ -33,6 +41,15 @@ COLUMNS = (("finding_id", "text", 24), ("severity", "text", 11), ("rule_id", "te
            ("amount", "money", 17), ("evidence", "wrap", 70), ("legal_basis", "wrap", 30),
            ("disposition", "text", 14), ("remedy", "wrap", 30), ("remedy_deadline", "date", 13),
            ("remedy_status", "wrap", 24))
+# The flat sheet of all findings; the last four columns are the reviewers'.
+FLAT_COLUMNS = (("finding_id", "text", 24), ("finding_kind", "text", 11), ("severity", "text", 9),
+                ("category", "text", 17), ("rule_id", "text", 20), ("title", "wrap", 34),
+                ("case_id", "text", 16), ("entity_type", "text", 11), ("entity_id", "text", 18),
+                ("executor_id", "text", 14), ("occurred_on", "date", 12), ("ongoing", "bool", 9),
+                ("days_over", "int", 10), ("amount", "money", 17), ("problem_id", "text", 24),
+                ("evidence", "wrap", 70), ("legal_basis", "wrap", 30), ("disposition", "text", 13),
+                ("reviewer", "text", 18), ("decided_on", "date", 12), ("reason", "wrap", 40))
+DISPOSITION_CHOICES = ("confirmed", "dismissed", "remedied", "pending")
 SUMMARY = (("category", "text", 34), ("high", "int", 10), ("medium", "int", 12), ("low", "int", 10),
            ("total", "int", 12), ("cases", "int", 10), ("money_owed", "money", 24),
            ("money_named", "money", 24))
@@ -56,6 +73,8 @@ def _value(value: Any, kind: str) -> Any:
         return value.date() if isinstance(value, pd.Timestamp | dt.datetime) else value
     if kind in ("int", "money"):
         return int(value)
+    if kind == "bool":
+        return bool(value)
     return str(value)
 
 
@@ -69,7 +88,7 @@ def _put(ws, row: int, column: int, value: Any):
 
 
 def _sheet(wb, name: str, columns, header: list[str], rows: list[list[Any]], lang: str,
-           top: list[str] | None = None) -> None:
+           top: list[str] | None = None):
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -106,6 +125,33 @@ def _sheet(wb, name: str, columns, header: list[str], rows: list[list[Any]], lan
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return ws
+
+
+def _flat_sheet(wb, result: UnitAudit, disposition: pd.Series, name: str) -> None:
+    """Every finding on one row, codes as codes, and the reviewers' columns with their drop-down."""
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    lang, f = result.lang, result.findings
+    given = disposition.to_numpy() if len(disposition) == len(f) else [""] * len(f)
+    rows = []
+    for r, d in zip(f.to_dict("records"), given, strict=True):
+        values = {**r, "title": rule_title(r["rule_id"], lang), "disposition": d or None,
+                  "reviewer": None, "decided_on": None, "reason": None}
+        rows.append([None if missing(values.get(c)) else values.get(c) for c, _, _ in FLAT_COLUMNS])
+    ws = _sheet(wb, name, FLAT_COLUMNS, [c for c, _, _ in FLAT_COLUMNS], rows, lang)
+    choices_text = t("workbook.disposition_choices", lang, choices=", ".join(DISPOSITION_CHOICES))
+    for j, (column, _, _) in enumerate(FLAT_COLUMNS, start=1):
+        note = t(f"workbook.columns.{column}", lang) + (f". {choices_text}" if column == "disposition" else "")
+        ws.cell(row=1, column=j).comment = Comment(note, "thads-audit")
+    letter = get_column_letter([c for c, _, _ in FLAT_COLUMNS].index("disposition") + 1)
+    choices = DataValidation(type="list", formula1='"' + ",".join(DISPOSITION_CHOICES) + '"', allow_blank=True,
+                             showErrorMessage=True, errorTitle=t("workbook.columns.disposition", lang),
+                             error=choices_text)
+    choices.add(f"{letter}2:{letter}{max(len(rows), 1) + 1}")
+    ws.add_data_validation(choices)
 
 
 def write_workbook(result: UnitAudit, path: str | Path, disposition: pd.Series,
@@ -128,6 +174,7 @@ def write_workbook(result: UnitAudit, path: str | Path, disposition: pd.Series,
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
+    _flat_sheet(wb, result, disposition, _sheet_name(t("workbook.all", lang), used))
     col = lambda c: t(f"workbook.columns.{c}", lang)  # noqa: E731
     overview = findings_overview(result)
     top = [t("workbook.title", lang, unit=result.unit.get("name")),

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import AuditError, ParameterError, RunError
 from ..i18n import check_lang, t
 from ..report.execute import _cell_reason, run_notebook
-from ..report.paths import PROJECT_DIR
+from ..resources import resource_dir
 from .commit import paths_for, read_doc
 from .log import check_log, locked, read_log
 from .manifest import write_manifest
@@ -27,7 +27,7 @@ from .verify import abandoned
 
 __all__ = ["NOTEBOOK", "read_cycle", "render_report"]
 
-NOTEBOOK = PROJECT_DIR / "notebooks" / "surprise_sampling.ipynb"
+NOTEBOOK = resource_dir("notebooks") / "surprise_sampling.ipynb"
 
 
 def read_cycle(folder: str | Path) -> dict[str, Any]:
