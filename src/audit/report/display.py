@@ -39,9 +39,11 @@ def results(result: UnitAudit) -> None:
 
 def categories(result: UnitAudit, limit: int = 500) -> None:
     """One section per audited category; ``limit`` findings rows each (the rest are in
-    findings.xlsx and findings.csv)."""
-    for block in sections.categories_html(result, limit):
-        show_html(block)
+    findings.xlsx and findings.csv); then the timelines of the most serious cases, which
+    picture those findings."""
+    for block in [*sections.categories_html(result, limit), sections.timelines_html(result)]:
+        if block:
+            show_html(block)
 
 
 def data_quality(result: UnitAudit) -> None:

@@ -10,6 +10,7 @@ from .notes import rules_html
 from .outline import outline
 from .results import results_html
 from .summary import summary_html
+from .timelines import timelines_html
 
 __all__ = ["summary_html", "results_html", "categories_html", "category_html", "data_quality_html",
-           "rules_html", "method_html", "outline"]
+           "rules_html", "method_html", "outline", "timelines_html"]

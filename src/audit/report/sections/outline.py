@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ...contract import CATEGORIES
 from ...i18n import t
 from ...rules.registry import Rule, all_rules
+from ..timeline import top_cases
 from ._html import label
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ def outline(result: UnitAudit) -> list[tuple[str, str]]:
     items = [("summary", t("report.section.summary", lang)),
              ("results", t("report.section.results", lang))]
     items += [(f"cat-{c}", label("category", c, lang)) for c in audited_categories(result)]
+    if top_cases(result.findings, 1):
+        items.append(("timelines", t("timeline.section.title", lang)))
     items += [("data-quality", t("report.section.data_quality", lang)),
               ("rules", t("report.section.rules", lang)),
               ("method", t("report.section.method", lang))]
