@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -124,10 +124,8 @@ class DuckDBBackend:
                 yield _DuckConnection(con)
                 con.commit()
             except BaseException:
-                try:
+                with suppress(duckdb.Error):
                     con.rollback()
-                except duckdb.Error:
-                    pass
                 raise
             finally:
                 con.close()
