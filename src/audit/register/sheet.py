@@ -94,7 +94,8 @@ def _read_workbook(path: Path) -> tuple[pd.DataFrame, list[str]]:
     except Exception as exc:  # calamine reports a bad workbook in its own exception types
         raise ParameterError(f"dispositions: cannot read the workbook ({str(exc).splitlines()[0]})",
                              file=str(path)) from None
-    exact, loose = [], []
+    exact: list[pd.DataFrame] = []
+    loose: list[pd.DataFrame] = []
     for name, raw in sheets.items():
         raw = raw.fillna("")
         found = _with_header(raw, name)

@@ -370,7 +370,8 @@ class Register:
     def recommendations(self, unit_id: str | None = None, before: Any = None) -> pd.DataFrame:
         """The recommendations of the latest conclusion per unit and audit date, with as_of
         strictly before ``before`` when given."""
-        where, params = [], {}
+        where: list[str] = []
+        params: dict[str, Any] = {}
         if unit_id is not None:
             where.append("r.unit_id = :unit")
             params["unit"] = str(unit_id)
