@@ -29,3 +29,10 @@ def run(settings):
         return run_rules(records.as_of(ctx.as_of), ctx, only=[rule_id] if rule_id else None)
 
     return _run
+
+
+@pytest.fixture(autouse=True)
+def _own_register(monkeypatch, tmp_path_factory):
+    """`audit run` and `audit batch` record into a findings register by default: each test
+    gets its own, never the project's outputs/register.duckdb."""
+    monkeypatch.setenv("AUDIT_REGISTER", str(tmp_path_factory.mktemp("register") / "register.duckdb"))
