@@ -141,9 +141,9 @@ def test_a_locked_file_is_waited_for_then_named(tmp_path):
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(RegisterError, match="locked by another process"):
-            with DuckDBBackend(path, wait=0.3).transaction():
-                pass
+        with pytest.raises(RegisterError, match="locked by another process"), \
+                DuckDBBackend(path, wait=0.3).transaction():
+            pass
     finally:
         holder.kill()
         holder.communicate()
@@ -406,3 +406,24 @@ def test_the_batch_index_shows_the_register(tmp_path):
         _record(reg, _findings(), "2025-10-15")
         html = _register_metrics(reg.metrics(), {"U1": "Unit one"}, "vi")
     assert "Sổ theo dõi phát hiện" in html and "Unit one" in html and "<td class=\"num\">3</td>" in html
+
+
+@pytest.mark.slow
+def test_audit_run_twice_shows_the_follow_up_in_the_report(demo, tmp_path, capsys):
+    from audit.cli import main
+
+    reg = str(tmp_path / "team.duckdb")
+    common = ["--source", str(demo), "--unit", "KV01", "--register", reg]
+    assert main(["run", *common, "--as-of", "2025-10-15", "--out", str(tmp_path / "a")]) == 0
+    assert f"register:   {reg}" in capsys.readouterr().out
+    assert main(["run", *common, "--as-of", "2026-10-15", "--out", str(tmp_path / "b")]) == 0
+    html = (tmp_path / "b" / "report.html").read_text(encoding="utf-8")
+    assert 'id="followup"' in html and "Việc thực hiện kết luận kiểm tra trước" in html
+    assert 'href="#followup"' in html  # in the navigation too
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["register"]["follow_up"]["recommendations"] > 0
+    assert main(["run", "--source", str(demo), "--unit", "KV01", "--as-of", "2026-10-15", "--no-register",
+                 "--out", str(tmp_path / "c")]) == 0
+    assert json.loads((tmp_path / "c" / "manifest.json").read_text(encoding="utf-8"))["register"] is None
+    with open_register(reg) as r:
+        assert len(r.runs()) == 2
