@@ -466,12 +466,12 @@ def _latest_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _insert_decisions(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    at = _now()
-    for r in rows:
-        conn.execute("INSERT INTO dispositions (disposition_id, finding_id, state, reviewer, decided_on, reason, "
-                     "evidence, evidence_fingerprint, origin, recorded_at) VALUES (:id, :finding_id, :state, "
-                     ":reviewer, :decided_on, :reason, :evidence, :evidence_fingerprint, :origin, :at)",
-                     {**r, "id": uuid.uuid4().hex, "at": at})
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, dtype="object")
+    frame.insert(0, "disposition_id", [uuid.uuid4().hex for _ in rows])
+    frame["recorded_at"] = pd.Series([_now()] * len(rows), dtype="datetime64[us]")
+    conn.insert_frame("dispositions", frame)
 
 
 def current_state(obs: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
