@@ -427,3 +427,27 @@ def test_audit_run_twice_shows_the_follow_up_in_the_report(demo, tmp_path, capsy
     assert json.loads((tmp_path / "c" / "manifest.json").read_text(encoding="utf-8"))["register"] is None
     with open_register(reg) as r:
         assert len(r.runs()) == 2
+
+
+def test_a_scan_is_recorded_when_asked(demo, tmp_path, capsys):
+    from audit.cli import main
+
+    reg = str(tmp_path / "scan.duckdb")
+    assert main(["scan", "--source", str(demo), "--as-of", "2026-10-15", "--out", str(tmp_path / "s"),
+                 "--register", reg]) == 0
+    assert f"register: {reg}" in capsys.readouterr().out
+    with open_register(reg) as r:
+        runs = r.runs()
+        assert list(runs["kind"]) == ["scan"] and runs.loc[0, "unit_ids"].split(",") == ["KV01", "KV02", "KV03"]
+        assert runs.loc[0, "findings"] == len(pd.read_csv(tmp_path / "s" / "findings.csv"))
+
+
+def test_a_register_password_never_shows(pg_url, capsys):
+    from audit.cli import main
+
+    assert main(["register", "metrics", "--register", pg_url]) == 0
+    out = capsys.readouterr().out
+    assert main(["register", "show", "--register", "postgresql://postgres:s3cret-pw@127.0.0.1:1/test"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the register's database" in err and "postgres:***@127.0.0.1:1" in err
+    assert "s3cret-pw" not in out + err
