@@ -88,7 +88,7 @@ class DuckDBBackend:
 
     # One process's threads share DuckDB's in-process instance; serialising their
     # transactions here avoids write-write conflicts that DuckDB would abort.
-    _mutex = threading.Lock()
+    _mutex = threading.RLock()
 
     def __init__(self, path: str | Path, wait: float | None = None) -> None:
         self.path = Path(path).expanduser()

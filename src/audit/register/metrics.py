@@ -59,11 +59,19 @@ def register_metrics(register: Register, unit_ids: Sequence[str] | None = None, 
     dec = register.decisions()
     recs = register.recommendations()
     units = sorted(set(obs["unit_id"].dropna())) if unit_ids is None else [str(u) for u in unit_ids]
+    if unit_ids is not None:
+        obs = obs.loc[obs["unit_id"].isin(units)]
+    # One pass over every finding, then a look per unit: a national register has hundreds.
+    every = current_state(obs, dec.loc[dec["finding_id"].isin(set(obs["finding_id"]))])
+    states = dict(tuple(every.groupby("unit_id", sort=False))) if len(every) else {}
+    sightings = dict(tuple(obs.groupby("unit_id", sort=False))) if len(obs) else {}
+    latest_days = obs.groupby("unit_id")["as_of"].last().to_dict() if len(obs) else {}  # sorted by date
+    recs_by_unit = dict(tuple(recs.groupby("unit_id", sort=False))) if len(recs) else {}
     rows = []
     for unit in units:
-        o = obs.loc[obs["unit_id"] == unit]
-        state = current_state(o, dec.loc[dec["finding_id"].isin(set(o["finding_id"]))])
-        latest_day = max(o["as_of"]) if len(o) else None
+        o = sightings.get(unit, obs.iloc[0:0])
+        state = states.get(unit, every.iloc[0:0])
+        latest_day = latest_days.get(unit)
         day: dt.date | None = as_of if as_of is not None else latest_day
         row: dict[str, Any] = {"unit_id": unit, "as_of": day, "findings": len(state)}
         for s in ("pending", "confirmed", "dismissed", "remedied"):
@@ -75,7 +83,7 @@ def register_metrics(register: Register, unit_ids: Sequence[str] | None = None, 
             still = state.loc[state["state"].isin(("pending", "confirmed")) & (state["last_seen"] == latest_day)]
             for first in still["first_seen"]:
                 row[_age_bucket((day - first).days)] += 1
-        r = recs.loc[recs["unit_id"] == unit] if len(recs) else recs
+        r = recs_by_unit.get(unit, recs.iloc[0:0])
         row["recommendations"] = row["overdue_remedies"] = row["repeat_violations"] = 0
         if len(r) and day is not None and latest_day is not None:
             earlier = [d for d in r["as_of"] if d < latest_day]

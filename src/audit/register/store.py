@@ -484,7 +484,8 @@ def current_state(obs: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     ordered = obs.sort_values(["as_of", "started_at"], kind="stable")
     groups = ordered.groupby("finding_id", sort=True)
     last = groups.tail(1).set_index("finding_id")
-    out = pd.DataFrame({"first_seen": groups["as_of"].min(), "last_seen": groups["as_of"].max(),
+    # Sorted by date: the first and the last sighting (min/max of date objects run in Python).
+    out = pd.DataFrame({"first_seen": groups["as_of"].first(), "last_seen": groups["as_of"].last(),
                         "runs_seen": groups["run_id"].nunique()})
     for c in ("rule_id", "unit_id", "case_id", "category", "severity", "finding_kind", "ongoing",
               "evidence_fingerprint"):
