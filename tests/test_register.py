@@ -451,3 +451,23 @@ def test_a_register_password_never_shows(pg_url, capsys):
     err = capsys.readouterr().err
     assert "cannot reach the register's database" in err and "postgres:***@127.0.0.1:1" in err
     assert "s3cret-pw" not in out + err
+
+
+def test_each_recommendation_is_judged_by_the_records_now():
+    from audit.register.followup import judge_items
+
+    items = pd.DataFrame({
+        "item_no": [1, 2, 3, 4, 5, 6, 7],
+        "finding_id": ["A-1", "A-2", "A-3", "A-4", "A-5", None, "A-7"],
+        "rule_id": ["A", "A", "A", "A", "A", "B", "A"],
+        "remedy_required": [True, True, True, True, True, True, False],
+        "remedy_deadline": [dt.date(2026, 1, 1), dt.date(2027, 1, 1), dt.date(2026, 1, 1), dt.date(2026, 1, 1),
+                            None, dt.date(2026, 1, 1), None]})
+    now = pd.DataFrame({"finding_id": ["A-1", "A-2", "A-4", "A-5", "B-9", "A-7"],
+                        "rule_id": ["A", "A", "A", "A", "B", "A"],
+                        "ongoing": pd.array([True, True, False, True, True, True], dtype="boolean")})
+    judged = judge_items(items, now, {"A-5"}, dt.date(2026, 10, 15)).set_index("item_no")
+    assert judged["status"].tolist() == ["not_remedied", "not_remedied", "remedied", "remedied", "remedied",
+                                         "not_remedied", "lesson"]
+    assert judged["how"].tolist() == ["", "", "absent", "no_longer_ongoing", "marked", "", ""]
+    assert judged["overdue"].tolist() == [True, False, False, False, False, True, False]
