@@ -471,3 +471,20 @@ def test_each_recommendation_is_judged_by_the_records_now():
                                          "not_remedied", "lesson"]
     assert judged["how"].tolist() == ["", "", "absent", "no_longer_ongoing", "marked", "", ""]
     assert judged["overdue"].tolist() == [True, False, False, False, False, True, False]
+
+
+def test_a_second_schema_version_migrates_a_first_one_in_place(target):
+    from audit.register.backend import backend_for
+    from audit.register.schema import MIGRATIONS, migrate
+
+    with open_register(target) as reg:
+        _record(reg, _findings(), "2025-10-15")
+    v2 = (*MIGRATIONS, ("ALTER TABLE runs ADD COLUMN note TEXT",))
+    backend = backend_for(target)
+    with backend.transaction() as conn:
+        assert migrate(conn, backend.description, v2) == SCHEMA_VERSION
+    with backend.transaction() as conn:
+        assert migrate(conn, backend.description, v2) == SCHEMA_VERSION + 1  # applied once
+        assert conn.query("SELECT note, findings FROM runs")["findings"].tolist() == [3]
+    if hasattr(backend, "dispose"):
+        backend.dispose()

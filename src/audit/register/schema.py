@@ -66,8 +66,10 @@ def _has_version_table(conn: Connection) -> bool:
     return len(tables) > 0
 
 
-def migrate(conn: Connection, where: str) -> int:
-    """Bring the register up to :data:`SCHEMA_VERSION`; returns the version found before.
+def migrate(conn: Connection, where: str,
+            migrations: tuple[tuple[str, ...], ...] = MIGRATIONS) -> int:
+    """Bring the register up to the last version of ``migrations`` (default
+    :data:`MIGRATIONS`); returns the version found before.
 
     Raises
     ------
@@ -79,12 +81,13 @@ def migrate(conn: Connection, where: str) -> int:
         found = 0
     else:
         found = schema_version(conn)
-    if found > SCHEMA_VERSION:
+    latest = len(migrations)
+    if found > latest:
         raise RegisterError(f"the register has schema version {found}, newer than this toolkit's "
-                            f"{SCHEMA_VERSION}: upgrade thads-audit", file=where)
+                            f"{latest}: upgrade thads-audit", file=where)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    for version in range(found + 1, SCHEMA_VERSION + 1):
-        for statement in MIGRATIONS[version - 1]:
+    for version in range(found + 1, latest + 1):
+        for statement in migrations[version - 1]:
             conn.execute(statement)
         conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (:v, :at)", {"v": version, "at": now})
     return found
