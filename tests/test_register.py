@@ -488,3 +488,19 @@ def test_a_second_schema_version_migrates_a_first_one_in_place(target):
         assert conn.query("SELECT note, findings FROM runs")["findings"].tolist() == [3]
     if hasattr(backend, "dispose"):
         backend.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_team_register_url_leaves_no_password_in_a_run(demo, pg_url, tmp_path):
+    from audit.report import run_unit_report
+
+    out = run_unit_report(demo, "KV03", "2026-10-15", tmp_path / "run", lang="en", register=pg_url)
+    for path in (out.executed_ipynb, out.manifest_json, out.report_html, out.conclusion_md):
+        text = path.read_text(encoding="utf-8")
+        assert "s3cret-pw" not in text, path.name
+    manifest = json.loads(out.manifest_json.read_text(encoding="utf-8"))
+    assert manifest["parameters"]["register"].startswith("postgresql+psycopg://postgres:***@")
+    assert "Findings register" in out.report_html.read_text(encoding="utf-8")
+    with open_register(pg_url) as reg:
+        assert reg.runs()["unit_ids"].tolist() == ["KV03"]
