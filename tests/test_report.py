@@ -369,7 +369,7 @@ def test_the_command_line_passes_dispositions_and_remedy_days(demo_db, tmp_path,
 
     first = audit_unit(str(demo_db), "KV01", AS_OF).findings["finding_id"].iloc[0]
     register = tmp_path / "dispositions.csv"
-    register.write_text(f"finding_id,disposition\n{first},dismissed\n", encoding="utf-8")
+    register.write_text(f"finding_id,disposition,reason\n{first},dismissed,a duplicate entry\n", encoding="utf-8")
     out = tmp_path / "run"
     code = main(["run", "--source", str(demo_db), "--unit", "KV01", "--as-of", AS_OF, "--out", str(out),
                  "--dispositions", str(register), "--remedy-days", "60"])

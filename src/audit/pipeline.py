@@ -18,6 +18,7 @@ from .dates import as_date
 from .errors import ParameterError
 from .period import Period
 from .records import CaseRecords
+from .register.followup import FollowUp
 from .rules.context import RuleContext
 from .rules.run import run_rules
 from .runparams import RunParams, default_period
@@ -59,6 +60,9 @@ class UnitAudit:
     complaints: pd.DataFrame | None = None
     # How the period was chosen (a whole statistical year, part of one, the default...).
     period: Period | None = None
+    # The earlier conclusion's follow-up and the register's figures, when the run had a
+    # findings register (set by audit.report.write_outputs; audit.register.FollowUp).
+    follow_up: FollowUp | None = None
 
 
 @dataclass

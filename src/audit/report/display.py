@@ -16,7 +16,7 @@ from .sections._html import table_html
 if TYPE_CHECKING:
     from ..pipeline import UnitAudit
 
-__all__ = ["summary", "results", "categories", "data_quality", "rules", "method", "show_html",
+__all__ = ["summary", "results", "follow_up", "categories", "data_quality", "rules", "method", "show_html",
            "table_html"]
 
 
@@ -35,6 +35,13 @@ def summary(result: UnitAudit) -> None:
 def results(result: UnitAudit) -> None:
     """The period's results: KPI cards and the monthly completion rates."""
     show_html(sections.results_html(result))
+
+
+def follow_up(result: UnitAudit) -> None:
+    """The earlier conclusion's follow-up and the register's figures (runs with a register)."""
+    body = sections.followup_html(result)
+    if body:
+        show_html(body)
 
 
 def categories(result: UnitAudit, limit: int = 500) -> None:

@@ -55,6 +55,8 @@ UNIT_AUDIT = (
     NotebookParameter("inspection", "Optional[str]", None,
                       "the inspection file: issuer, signer, targets and deadlines of the conclusion"),
     NotebookParameter("remedy_days", "Optional[int]", None, "days to remedy, overriding the inspection file"),
+    NotebookParameter("register", "Optional[str]", None,
+                      "the findings register: a DuckDB file or a database URL; None: none"),
 )
 
 

@@ -45,6 +45,10 @@ def outline(result: UnitAudit) -> list[tuple[str, str]]:
     lang = result.lang
     items = [("summary", t("report.section.summary", lang)),
              ("results", t("report.section.results", lang))]
+    if result.follow_up is not None:  # a run with a register: the earlier conclusion's follow-up
+        from .followup import followup_title_key
+
+        items.append(("followup", t(str(followup_title_key(result)), lang)))
     items += [(f"cat-{c}", label("category", c, lang)) for c in audited_categories(result)]
     if top_cases(result.findings, 1):
         items.append(("timelines", t("timeline.section.title", lang)))
