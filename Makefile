@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "THADS audit" >/dev/null
 	@touch $(STAMP)
 
@@ -49,7 +49,7 @@ test: $(STAMP) browser office
 	$(BIN)/python -m pytest --cov=audit --cov-report=term --cov-fail-under=90
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks workbench.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scan.py
