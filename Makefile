@@ -51,7 +51,7 @@ test: $(STAMP) browser office
 	$(BIN)/python -m pytest --cov=audit --cov-report=term --cov-fail-under=90
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks workbench.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scan.py

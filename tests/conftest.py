@@ -29,3 +29,13 @@ def run(settings):
         return run_rules(records.as_of(ctx.as_of), ctx, only=[rule_id] if rule_id else None)
 
     return _run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_register(tmp_path_factory):
+    """`audit run` and `audit batch` record into a findings register by default: the tests'
+    runs go into one of their own (before any module's fixtures run), never the project's
+    outputs/register.duckdb. Tests about the register pass their own paths."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AUDIT_REGISTER", str(tmp_path_factory.mktemp("register") / "register.duckdb"))
+        yield

@@ -140,8 +140,12 @@ _STABLE_FILES = ("findings.csv", "findings.json", "kpis.csv", "conclusion.md")
 
 def _comparable(manifest: dict) -> dict:
     """A unit's manifest without what differs between two runs of the same audit: the
-    times, the output folder, and the hashes of files that carry a time of their own."""
+    times, the output folder, the findings register it was recorded in, and the hashes of
+    files that carry a time of their own."""
     out = {k: v for k, v in manifest.items() if k not in _VARYING}
+    # The batch records its units in the findings register (by default, as `audit run` does).
+    out.pop("register", None)
+    out["parameters"] = {k: v for k, v in manifest["parameters"].items() if k != "register"}
     out["run"] = {k: v for k, v in manifest["run"].items() if k != "output_dir"}
     out["outputs"] = {k: v for k, v in manifest["outputs"].items() if k in _STABLE_FILES}
     return out
@@ -180,6 +184,9 @@ def test_the_batch_manifest_lists_units_and_hashes(local_batch):
                                    "interrupted": False, "exit_code": 0}
     assert manifest["index"]["sha256"] == sha256(out / "index.html")
     assert manifest["parameters"]["executor"] == {"kind": "local", "workers": 2}
+    # Recorded in the findings register (the tests' own): the index shows its figures per unit.
+    assert manifest["parameters"]["register"].endswith("register.duckdb")
+    assert 'id="register"' in (out / "index.html").read_text(encoding="utf-8")
     for unit in manifest["units"]:
         assert unit["status"] == "ok" and unit["seconds"] > 0 and unit["finished_at"].endswith("Z")
         assert unit["manifest_sha256"] == sha256(out / unit["folder"] / "manifest.json")

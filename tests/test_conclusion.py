@@ -256,8 +256,9 @@ def test_confirmed_violations_only_when_the_team_reviewed(audit_result, tmp_path
     confirmed = own.loc[own["rule_id"] == rule, "finding_id"].head(3).tolist()
     dismissed = own.loc[own["rule_id"] != rule, "finding_id"].head(2).tolist()
     path = tmp_path / "dispositions.csv"
-    path.write_text("finding_id,disposition\n" + "".join(f"{x},confirmed\n" for x in confirmed)
-                    + "".join(f"{x},dismissed\n" for x in dismissed) + "NO-SUCH-ID,dismissed\n", encoding="utf-8")
+    path.write_text("finding_id,disposition,reason\n" + "".join(f"{x},confirmed,\n" for x in confirmed)
+                    + "".join(f"{x},dismissed,entered late\n" for x in dismissed) + "NO-SUCH-ID,dismissed,x\n",
+                    encoding="utf-8")
     paths = write_outputs(audit_result, tmp_path / "run", dispositions=path, remedy_days=45)
     manifest = json.loads(paths["manifest_json"].read_text(encoding="utf-8"))
     stated = manifest["conclusion"]["stated"]["violations"]
@@ -420,7 +421,9 @@ def test_workbook_opens_on_a_flat_sheet_of_every_finding(written, audit_result):
 @pytest.mark.parametrize(("content", "message"), [
     ("finding_id,status\nX,dismissed\n", "missing column disposition"),
     ("finding_id,disposition\nX,maybe\n", "row 2"),
-    ("finding_id,disposition\nX,dismissed\nX,confirmed\n", "both confirmed and dismissed"),
+    ("finding_id,disposition,reason\nX,dismissed,late entry\nX,confirmed,\n", "conflicting decisions"),
+    ("finding_id,disposition\nX,dismissed\n", "needs a reason"),
+    ("finding_id,disposition\nX,remedied\n", "needs the evidence"),
 ])
 def test_bad_dispositions_are_refused(tmp_path, content, message):
     path = tmp_path / "d.csv"

@@ -154,7 +154,8 @@ def test_every_section_heading_is_in_the_navigation(shown):
     anchors = re.findall(r'<nav class="audit toc".*?</nav>', html, re.S)[0]
     links = re.findall(r'href="#([^"]+)"', anchors)
     ids = re.findall(r'<h2 id="([^"]+)"', html)
-    assert links == ids and {"summary", "results", "cat-deadline", "data-quality", "rules", "method"} <= set(ids)
+    assert links == ids and {"summary", "results", "cat-deadline", "timelines", "data-quality", "rules",
+                             "method"} <= set(ids)
 
 
 def test_findings_tables_carry_sort_keys_and_hidden_tools(shown):
@@ -297,8 +298,9 @@ def test_report_has_no_code_and_loads_nothing(unit_run):
     assert f'<html lang="{lang}">' in html
     heading = {"vi": "Kết quả thi hành án trong kỳ", "en": "Enforcement results in the period"}[lang]
     for anchor in ('id="summary"', 'id="results"', 'id="rules"', 'id="method"', 'id="cat-valuation"',
-                   'id="cat-auction"'):
+                   'id="cat-auction"', 'id="timelines"'):
         assert anchor in html, anchor
+    assert html.count('<div class="timeline">') == 5  # the most serious cases, pictured
     title = {"vi": "Báo cáo kiểm tra", "en": "audit report"}[lang]
     assert heading in html and re.search(rf"<title>[^<]*{title}[^<]*</title>", html)
 
@@ -367,7 +369,7 @@ def test_the_command_line_passes_dispositions_and_remedy_days(demo_db, tmp_path,
 
     first = audit_unit(str(demo_db), "KV01", AS_OF).findings["finding_id"].iloc[0]
     register = tmp_path / "dispositions.csv"
-    register.write_text(f"finding_id,disposition\n{first},dismissed\n", encoding="utf-8")
+    register.write_text(f"finding_id,disposition,reason\n{first},dismissed,a duplicate entry\n", encoding="utf-8")
     out = tmp_path / "run"
     code = main(["run", "--source", str(demo_db), "--unit", "KV01", "--as-of", AS_OF, "--out", str(out),
                  "--dispositions", str(register), "--remedy-days", "60"])

@@ -14,6 +14,13 @@
     audit sample draw   DIR [--unit UNIT] --public-value VALUE         draw, after the delay
     audit sample verify DIR                                          recompute and check a cycle
     audit sample report DIR                                          the cycle's HTML page
+    audit disposition FINDING_ID --state S --reviewer R              a decision on one finding
+    audit register import FILE | show | history ID | metrics         the findings register
+
+``run`` and ``batch`` record their findings in the findings register
+(``--register PATH_OR_URL``; default env AUDIT_REGISTER, else
+outputs/register.duckdb; ``--no-register`` to skip); ``scan`` records them
+only when given ``--register`` or AUDIT_REGISTER.
 
 Every failure the user can cause ends with one line on stderr and a non-zero
 exit code (:data:`EXIT_CODES`, shown by ``--help``); a traceback is shown only
@@ -40,7 +47,8 @@ EXIT_CODES = """\
 exit codes:
   0    done
   1    a run failed (notebook or export); verify: a file does not match its manifest;
-       validate --fail-on N: more than N rows rejected
+       validate --fail-on N: more than N rows rejected; the findings register cannot be
+       opened (locked past a short wait, unreachable)
   2    bad input or parameters: an unreadable source, an unknown unit, a date out of
        range, an --out that is a file, cannot be written or is being written by another run
   3    internal error (AUDIT_DEBUG=1 shows the traceback)
@@ -119,18 +127,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_period(run)
     run.add_argument("--out", required=True, type=Path, help="folder for the report and findings")
     run.add_argument("--dispositions", type=Path,
-                     help="CSV finding_id,disposition (confirmed|dismissed): the conclusion then "
-                          "states only the confirmed violations")
+                     help="CSV or workbook finding_id,disposition (confirmed|dismissed|remedied|pending), "
+                          "reviewer, decided_on, reason, evidence: imported into the register; the "
+                          "conclusion then states only the confirmed violations")
     run.add_argument("--inspection", type=Path,
                      help="the inspection's YAML: issuer, signer, legal bases, recipients, targets and "
                           "deadlines of the conclusion (params/inspection-example.yaml)")
     run.add_argument("--remedy-days", type=_positive,
                      help="days to remedy the violations, overriding the inspection file (default 30)")
+    _add_register(run, optional_off=True)
 
     scan = sub.add_parser("scan", help="measures and rules over every unit, without a notebook")
     scan.add_argument("--source", required=True)
     _add_period(scan)
     scan.add_argument("--out", required=True, type=Path)
+    _add_register(scan)
 
     render = sub.add_parser("render", help="render a unit notebook executed by papermill as its report.html")
     render.add_argument("notebook", type=Path, help="the executed notebook (papermill's output)")
@@ -169,8 +180,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_sample(sub)
     _add_batch(sub)
-    _add_verbosity(parser)
+    from .register.cli import add_commands
+
+    add_commands(sub)
+    _add_verbosity(parser)  # after every command is added: each leaf gets -q/-v and the exit codes
     return parser
+
+
+def _add_register(p: argparse.ArgumentParser, optional_off: bool = False) -> None:
+    from .register.cli import add_register_option
+
+    add_register_option(p, optional_off=optional_off)
+
+
+def _register_of(args: argparse.Namespace, by_default: bool) -> str | None:
+    """Where a run records its findings: --register, else env AUDIT_REGISTER, else the
+    default file when the command records by default; None with --no-register."""
+    from .register.backend import resolve_target
+
+    if getattr(args, "no_register", False):
+        return None
+    if args.register or os.environ.get("AUDIT_REGISTER") or by_default:
+        return resolve_target(args.register)
+    return None
 
 
 def _add_batch(sub: argparse._SubParsersAction) -> None:
@@ -241,6 +273,7 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from .io.units import source_units
     from .report import run_unit_report
+    from .report.outputs import read_manifest
     from .report.run_summary import run_summary
 
     # The source and the unit are checked before a kernel starts (only the units table is read).
@@ -253,12 +286,15 @@ def _run(args: argparse.Namespace) -> int:
     outputs = run_unit_report(args.source, args.unit, args.as_of, args.out, period_start=args.period_start,
                               period_end=args.period_end, lang=args.lang, params_file=args.rule_params,
                               dispositions=args.dispositions, inspection=args.inspection,
-                              remedy_days=args.remedy_days)
+                              remedy_days=args.remedy_days, register=_register_of(args, True))
     log.info("done")
     print(f"report:     {outputs.report_html}")
     print(f"findings:   {outputs.findings_csv} (also .json, .xlsx)")
     print(f"conclusion: {outputs.conclusion_docx} (also .md)")
     print(f"manifest:   {outputs.manifest_json}")
+    registered = read_manifest(outputs.out_dir).get("register")
+    if registered:
+        print(f"register:   {registered['register']} (run {registered['run_id'][:12]})")
     print(run_summary(outputs.out_dir))
     return 0
 
@@ -276,6 +312,17 @@ def _scan(args: argparse.Namespace) -> int:
         paths = write_findings(result.findings, staging) + [write_kpis(result.kpis, staging)]
         write_manifest(staging, scan_manifest(result, args, started), [p.name for p in paths])
     n_units = result.kpis["unit_id"].nunique()
+    target = _register_of(args, False)
+    if target is not None:
+        from .register import open_register
+        from .runparams import RunParams
+
+        run = RunParams.build(args.as_of, args.period_start, args.period_end, args.lang, args.params)
+        with open_register(target) as reg:
+            reg.record_run(result.findings, kind="scan", unit_ids=sorted(result.kpis["unit_id"].astype("str")),
+                           as_of=run.as_of, period_start=run.period_start, period_end=run.period_end,
+                           manifest_fingerprint=result.records.fingerprint)
+            print(f"register: {reg.description}")
     print(f"{len(result.findings)} findings over {n_units} units in {time.perf_counter() - start:.1f} s")
     for p in [*paths, staging / "manifest.json"]:
         print(f"  {out / p.name}")
@@ -445,9 +492,21 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _disposition(args: argparse.Namespace) -> int:
+    from .register.cli import disposition
+
+    return disposition(args)
+
+
+def _register(args: argparse.Namespace) -> int:
+    from .register.cli import register
+
+    return register(args)
+
+
 _COMMANDS = {"run": _run, "scan": _scan, "render": _render, "template": _template,
              "validate": _validate, "verify": _verify, "demo-data": _demo, "sample": _sample, "import": _import,
-             "batch": _batch}
+             "batch": _batch, "disposition": _disposition, "register": _register}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,8 @@
 ├── ``ValidationError``  a value cannot be accepted at all (not a row-level problem:
 │                        those become data-quality findings)
 ├── ``ParameterError``   a parameter is unknown, ill-typed or out of range
-└── ``RunError``         a notebook or export step failed
+├── ``RunError``         a notebook or export step failed
+└── ``RegisterError``    the findings register cannot be opened, is locked or is not ours
 
 Each carries the place it refers to as attributes, and ``str(err)`` is the one
 line the command line prints.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from .redact import redact
 
-__all__ = ["AuditError", "SourceError", "ValidationError", "ParameterError", "RunError"]
+__all__ = ["AuditError", "SourceError", "ValidationError", "ParameterError", "RunError", "RegisterError"]
 
 
 class AuditError(Exception):
@@ -68,5 +69,11 @@ class ParameterError(AuditError):
 
 class RunError(AuditError):
     """A notebook execution or an export failed."""
+
+    exit_code = 1
+
+
+class RegisterError(AuditError):
+    """The findings register cannot be opened or written (locked, unreachable, too new)."""
 
     exit_code = 1

@@ -19,6 +19,7 @@ from .errors import ParameterError
 from .period import Period
 from .province import Province
 from .records import CaseRecords
+from .register.followup import FollowUp
 from .rules.context import RuleContext
 from .rules.run import run_rules
 from .runparams import RunParams, default_period
@@ -64,6 +65,9 @@ class UnitAudit:
     # The province's aggregates (peer KPIs, monthly completion rates, open cases without
     # conditions per unit); None without peers.
     province: Province | None = None
+    # The earlier conclusion's follow-up and the register's figures, when the run had a
+    # findings register (set by audit.report.write_outputs; audit.register.FollowUp).
+    follow_up: FollowUp | None = None
 
 
 @dataclass

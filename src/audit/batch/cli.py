@@ -53,6 +53,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "--source and --out at the same paths")
     p.add_argument("--force", action="store_true", help="audit every unit again, even those already done")
     p.add_argument("--timeout", type=_positive, help="seconds allowed per notebook cell")
+    from ..register.cli import add_register_option
+
+    add_register_option(p, optional_off=True)
 
 
 def _stop(signum: int, frame: Any) -> None:
@@ -61,6 +64,7 @@ def _stop(signum: int, frame: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch the arguments describe and print where its index is."""
+    from ..cli import _register_of
     from .run import run_batch
 
     previous = signal.signal(signal.SIGTERM, _stop)
@@ -69,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
                            period_start=args.period_start, period_end=args.period_end, lang=args.lang,
                            params_file=args.rule_params, targets=args.targets, workers=args.workers,
                            scheduler=args.scheduler, force=args.force, timeout=args.timeout,
-                           quiet=args.quiet)
+                           quiet=args.quiet, register=_register_of(args, True))
     finally:
         signal.signal(signal.SIGTERM, previous)
     ran, kept = result.count("ok"), result.count("skipped")
@@ -82,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  failed: {o.unit_id}: {o.reason}", file=sys.stderr)
     print(f"index:    {result.index_html}")
     print(f"manifest: {result.manifest_json}")
+    if result.register:
+        print(f"register: {result.register}")
     if result.interrupted:
         print("audit batch: interrupted; run the same command again to resume", file=sys.stderr)
     return result.exit_code

@@ -246,8 +246,27 @@ def _failed(outcomes: Sequence[UnitOutcome], names: dict[str, str], lang: str) -
             f'<p class="note">{escape(t("batch.failed_note", lang))}</p>')
 
 
+_METRICS = ("findings", "pending", "confirmed", "dismissed", "remedied", "needs_review", "open_under_3m",
+            "open_3_12m", "open_over_12m", "overdue_remedies", "repeat_violations")
+
+
+def _register_metrics(metrics: pd.DataFrame | None, names: dict[str, str], lang: str) -> str:
+    """The register's figures per unit: findings by state and age, overdue remedies, repeats."""
+    if metrics is None or metrics.empty:
+        return ""
+    head = "".join(f'<th class="num">{escape(t(f"register.metrics.{c}", lang))}</th>' for c in _METRICS)
+    rows = "".join(
+        f'<tr><td class="nowrap">{escape(str(r["unit_id"]))}</td><td>{escape(names.get(r["unit_id"], ""))}</td>'
+        + "".join(f'<td class="num">{escape(fmt_int(int(r[c]), lang))}</td>' for c in _METRICS) + "</tr>"
+        for r in metrics.to_dict("records"))
+    return (f'<h2 id="register">{escape(t("register.section.register", lang))}</h2>'
+            f'<table class="data"><thead><tr><th>{escape(t("register.metrics.unit_id", lang))}</th><th></th>'
+            f"{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+
 def write_index(path: str | Path, outcomes: Sequence[UnitOutcome], names: dict[str, str],
-                meta: dict[str, Any], targets: pd.DataFrame | None = None) -> Path:
+                meta: dict[str, Any], targets: pd.DataFrame | None = None,
+                metrics: pd.DataFrame | None = None) -> Path:
     """Write the batch's ``index.html`` (whole or not at all).
 
     Parameters
@@ -263,6 +282,8 @@ def write_index(path: str | Path, outcomes: Sequence[UnitOutcome], names: dict[s
         None), ``lang``, ``targets`` (path or None), ``generated_at``.
     targets : DataFrame, optional
         What :func:`audit.batch.plan.read_targets` returned.
+    metrics : DataFrame, optional
+        The findings register's figures per unit (:meth:`audit.register.Register.metrics`).
 
     Returns
     -------
@@ -287,6 +308,7 @@ def write_index(path: str | Path, outcomes: Sequence[UnitOutcome], names: dict[s
         f"{_table(outcomes, names, rows, targets, lang)}</div></div>"
         f'<p class="note">{escape(t("batch.note.per100", lang))}</p>'
         f"{_failed(outcomes, names, lang)}"
+        f"{_register_metrics(metrics, names, lang)}"
         f"</div>\n</main>\n<script>\n{_SCRIPT}\n</script>\n</body>\n</html>\n"
     )
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")

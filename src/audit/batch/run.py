@@ -71,6 +71,8 @@ class BatchResult:
     manifest_json: Path
     outcomes: list[UnitOutcome] = field(default_factory=list)
     interrupted: bool = False
+    # The findings register the units recorded into (without credentials), if any.
+    register: str | None = None
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -108,7 +110,7 @@ def audit_one(job: dict[str, Any]) -> dict[str, Any]:
     try:
         run_unit_report(job["source"], job["unit_id"], job["as_of"], job["out"],
                         period_start=job["period_start"], period_end=job["period_end"], lang=job["lang"],
-                        params_file=job["params_file"], timeout=job["timeout"])
+                        params_file=job["params_file"], timeout=job["timeout"], register=job.get("register"))
     except AuditError as exc:
         status, reason = "failed", _one_line(exc)
     except Exception as exc:  # a bug in one unit's run must not stop the batch
@@ -262,7 +264,8 @@ def run_batch(source: str | Path, as_of: Any, out: str | Path, *,
               period_start: Any = None, period_end: Any = None, lang: str = "vi",
               params_file: str | Path | None = None, targets: str | Path | None = None,
               workers: int | None = None, scheduler: str | None = None, force: bool = False,
-              timeout: int | None = None, quiet: bool = False) -> BatchResult:
+              timeout: int | None = None, quiet: bool = False,
+              register: str | Path | None = None) -> BatchResult:
     """Audit many units and write ``index.html`` and ``batch.json`` into ``out``.
 
     Parameters
@@ -294,6 +297,10 @@ def run_batch(source: str | Path, as_of: Any, out: str | Path, *,
         Seconds allowed per notebook cell.
     quiet : bool
         No progress on stderr.
+    register : path or database URL, optional
+        The findings register every unit run records into (a DuckDB file takes one
+        writer at a time: the units wait their turn briefly); the index then shows the
+        register's figures per unit.
 
     Returns
     -------
@@ -322,7 +329,8 @@ def run_batch(source: str | Path, as_of: Any, out: str | Path, *,
     if out_dir.exists() and not out_dir.is_dir():
         raise ParameterError("the output folder is a file", file=str(out_dir))
     # The unit does not matter here: every parameter shared by the units is checked once.
-    base = check_parameters(source, "-", as_of, out_dir, period_start, period_end, lang, params_file)
+    base = check_parameters(source, "-", as_of, out_dir, period_start, period_end, lang, params_file,
+                            register=register)
     src = base["source"]
     target_table = read_targets(targets) if targets is not None else None
     selection: Selection = select_units(src, units, province)
@@ -331,7 +339,8 @@ def run_batch(source: str | Path, as_of: Any, out: str | Path, *,
     out_dir.mkdir(parents=True, exist_ok=True)
 
     shared = {k: v for k, v in base.items() if k not in ("unit_id", "output_dir")}
-    recorded = {**shared, "source": redact(src)}
+    # The register is not part of what a unit's outputs are checked against on a re-run.
+    recorded = {k: v for k, v in {**shared, "source": redact(src)}.items() if k != "register"}
     outcomes: dict[str, UnitOutcome] = {}
     jobs = []
     for unit in selection.unit_ids:
@@ -381,10 +390,17 @@ def run_batch(source: str | Path, as_of: Any, out: str | Path, *,
             "period_end": base["period_end"], "lang": lang,
             "targets": str(Path(targets).expanduser().resolve()) if targets is not None else None,
             "generated_at": _utc_now()}
-    write_index(result.index_html, ordered, selection.names, meta, target_table)
+    metrics = None
+    if base.get("register"):
+        from ..register import open_register
+
+        with open_register(base["register"]) as reg:
+            metrics = reg.metrics(selection.unit_ids)
+        result.register = redact(reg.description)
+    write_index(result.index_html, ordered, selection.names, meta, target_table, metrics)
     _write_json(result.manifest_json, {
         "tool": "thads-audit", "version": __version__, "kind": "batch",
-        "parameters": {**recorded, "targets": meta["targets"],
+        "parameters": {**recorded, "targets": meta["targets"], "register": result.register,
                        "units": units if isinstance(units, str) or units is None else list(units),
                        "province": province, "force": force, "timeout": timeout,
                        "executor": {"kind": "dask", "scheduler": scheduler} if scheduler

@@ -16,7 +16,7 @@ from .sections._html import table_html
 if TYPE_CHECKING:
     from ..pipeline import UnitAudit
 
-__all__ = ["summary", "results", "categories", "data_quality", "rules", "method", "show_html",
+__all__ = ["summary", "results", "follow_up", "categories", "data_quality", "rules", "method", "show_html",
            "table_html"]
 
 
@@ -37,11 +37,20 @@ def results(result: UnitAudit) -> None:
     show_html(sections.results_html(result))
 
 
+def follow_up(result: UnitAudit) -> None:
+    """The earlier conclusion's follow-up and the register's figures (runs with a register)."""
+    body = sections.followup_html(result)
+    if body:
+        show_html(body)
+
+
 def categories(result: UnitAudit, limit: int = 500) -> None:
     """One section per audited category; ``limit`` findings rows each (the rest are in
-    findings.xlsx and findings.csv)."""
-    for block in sections.categories_html(result, limit):
-        show_html(block)
+    findings.xlsx and findings.csv); then the timelines of the most serious cases, which
+    picture those findings."""
+    for block in [*sections.categories_html(result, limit), sections.timelines_html(result)]:
+        if block:
+            show_html(block)
 
 
 def data_quality(result: UnitAudit) -> None:

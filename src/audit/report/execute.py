@@ -64,7 +64,8 @@ def _iso(value: Any, name: str) -> str | None:
 def check_parameters(source: str | Path, unit: str, as_of: Any, out: str | Path,
                      period_start: Any = None, period_end: Any = None, lang: str = "vi",
                      params_file: str | Path | None = None, dispositions: str | Path | None = None,
-                     remedy_days: int | None = None, inspection: str | Path | None = None) -> dict[str, Any]:
+                     remedy_days: int | None = None, inspection: str | Path | None = None,
+                     register: str | Path | None = None) -> dict[str, Any]:
     """Validate a unit run's parameters and return them as the notebook receives them.
 
     Paths become absolute (the kernel does not share our working directory),
@@ -107,10 +108,15 @@ def check_parameters(source: str | Path, unit: str, as_of: Any, out: str | Path,
     if inspection is not None and str(inspection) != "":
         insp = str(Path(inspection).expanduser().resolve())
         load_inspection(insp)  # refuses an unreadable file, unknown keys and ill-typed values
+    reg = None
+    if register is not None and str(register).strip() != "":
+        reg = str(register) if "://" in str(register) else str(Path(register).expanduser().resolve())
+        if "://" not in reg and Path(reg).is_dir():
+            raise ParameterError("the register is a folder: give a .duckdb file or a database URL", file=reg)
     out_dir = check_output_folder(out).resolve()  # a file in its place or no write access: exit 2
     return {"source": src, "unit_id": unit, "as_of": as_of_iso, "period_start": start,
             "period_end": end, "lang": lang, "output_dir": str(out_dir), "params_file": pfile,
-            "dispositions": disp, "inspection": insp, "remedy_days": remedy_days}
+            "dispositions": disp, "inspection": insp, "remedy_days": remedy_days, "register": reg}
 
 
 def _scrub(path: Path, secret: str, replacement: str | None = None) -> None:
@@ -183,7 +189,7 @@ def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
                     period_start: Any = None, period_end: Any = None, lang: str = "vi",
                     params_file: str | Path | None = None, *, dispositions: str | Path | None = None,
                     inspection: str | Path | None = None, remedy_days: int | None = None,
-                    timeout: int | None = None) -> RunOutputs:
+                    register: str | Path | None = None, timeout: int | None = None) -> RunOutputs:
     """Audit one unit through the notebook and write the run's files into ``out``.
 
     Parameters
@@ -209,6 +215,10 @@ def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
         The inspection file (issuer, signer, legal bases, recipients, targets, deadlines).
     remedy_days : int, optional
         Days to remedy, overriding the inspection file's (default 30).
+    register : path or database URL, optional
+        The findings register (:mod:`audit.register`): the run is recorded in it, its
+        decisions decide what the conclusion states and the report follows up the unit's
+        earlier conclusion. None: no register.
     timeout : int, optional
         Seconds allowed per notebook cell (default: no limit).
 
@@ -228,7 +238,7 @@ def run_unit_report(source: str | Path, unit: str, as_of: Any, out: str | Path,
         ``out/failed/`` and no report.html is left in ``out``.
     """
     params = check_parameters(source, unit, as_of, out, period_start, period_end, lang, params_file,
-                              dispositions, remedy_days, inspection)
+                              dispositions, remedy_days, inspection, register)
     out_dir = Path(params["output_dir"])
     started = utc_now()
     error: RunError | None = None
@@ -258,6 +268,7 @@ def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str,
     from .html import export_html
 
     secret = params["source"]
+    register_url = params.get("register") or ""
 
     def fail(reason: str, cause: BaseException | None = None, exit_code: int | None = None) -> _Failed:
         error = _fail(staging, out_dir, reason, secret)
@@ -274,6 +285,8 @@ def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str,
         raise fail(_cell_reason(exc), exc, 2 if getattr(exc, "ename", None) in _INPUT_ERRORS else None) \
             from exc
     _scrub(staging / FILES["executed_ipynb"], secret)
+    if "://" in register_url:  # the register's URL as given (its password) leaves the notebook too
+        _scrub(staging / FILES["executed_ipynb"], register_url)
     missing = [name for role, name in FILES.items()
                if role != "report_html" and not (staging / name).is_file()]
     if missing:
@@ -295,7 +308,7 @@ def _produce(params: dict[str, Any], staging: Path, out_dir: Path, started: str,
         raise fail("HTML export failed: " + _describe(type(exc).__name__, exc), exc) from exc
     update_manifest(
         staging,
-        parameters={k: (redact(v) if k == "source" else v) for k, v in params.items()
+        parameters={k: (redact(v) if k in ("source", "register") else v) for k, v in params.items()
                     if k != "output_dir"},
         started_at=started, finished_at=utc_now(),
         run={"notebook": str(NOTEBOOK), "notebook_sha256": sha256(NOTEBOOK), "kernel": KERNEL,

@@ -97,7 +97,8 @@ def _versions() -> dict[str, str]:
 def write_outputs(result: UnitAudit, output_dir: str | Path, *,
                   dispositions: str | Path | pd.DataFrame | None = None,
                   inspection: str | Path | Inspection | None = None,
-                  remedy_days: int | None = None) -> dict[str, Path]:
+                  remedy_days: int | None = None, register: str | Path | None = None,
+                  operator: str | None = None) -> dict[str, Path]:
     """Write findings.csv/.json/.xlsx, kpis.csv, conclusion.docx/.md and manifest.json
     for one unit audit.
 
@@ -116,6 +117,13 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
         visible placeholders.
     remedy_days : int, optional
         Days to remedy, overriding the inspection file's.
+    register : path or database URL, optional
+        The findings register (:mod:`audit.register`): the run's findings are recorded in
+        it, a ``dispositions`` file is imported into it, the decisions it holds decide what
+        the conclusion states, ``result.follow_up`` is set (the earlier conclusion's
+        follow-up, shown by the report) and the conclusion's recommendations are recorded.
+    operator : str, optional
+        Who runs the audit (default: the account's name), recorded in the register.
 
     Returns
     -------
@@ -136,6 +144,12 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
     if remedy_days is not None:
         insp = replace(insp, remedy_days=remedy_days, report_days=max(insp.report_days, remedy_days))
     disp = read_dispositions(dispositions)
+    reg = run_id = None
+    if register is not None and str(register) != "":
+        from .recording import record_unit_run
+
+        # The register's decisions (a file given with the run is imported first) decide.
+        reg, run_id, disp = record_unit_run(result, register, dispositions=dispositions, operator=operator)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     # The same writers as the scan command's, so a unit run's files read like a scan's.
@@ -144,8 +158,19 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
     kept, disposition, disp_counts = split_findings(result.findings, disp)
     deadline = remedy_deadline(insp.issue_date or result.as_of, insp.remedy_days)
     write_workbook(result, out / FILES["findings_xlsx"], disposition, deadline)
+    reviewed = dispositions is not None or len(disp) > 0
     stated = write_conclusion(result, out / FILES["conclusion_docx"], out / FILES["conclusion_md"],
-                              inspection=insp, disposition=disposition if dispositions is not None else None)
+                              inspection=insp, disposition=disposition if reviewed else None)
+    register_record = None
+    if reg is not None and run_id is not None:
+        from .recording import record_conclusion_of
+
+        with reg:
+            register_record = {"register": redact(reg.description), "run_id": run_id,
+                               **record_conclusion_of(reg, result, run_id, disposition if reviewed else None,
+                                                      deadline, insp.source or None),
+                               "follow_up": result.follow_up.counts if result.follow_up is not None
+                               and result.follow_up.has_baseline else None}
     paths = {role: out / FILES[role]
              for role in ("findings_csv", "findings_json", "findings_xlsx", "kpis_csv", "conclusion_docx",
                           "conclusion_md", "manifest_json")}
@@ -180,11 +205,14 @@ def write_outputs(result: UnitAudit, output_dir: str | Path, *,
             "inspection_file": insp.source or None,
             "findings_not_dismissed": int(len(kept)),
             "stated": stated,
-            "dispositions": None if dispositions is None else {
-                "source": "frame" if isinstance(dispositions, pd.DataFrame) else redact(str(dispositions)),
-                "sha256": None if isinstance(dispositions, pd.DataFrame) else sha256(dispositions),
+            "dispositions": None if not reviewed else {
+                "source": "register" if dispositions is None else "frame"
+                if isinstance(dispositions, pd.DataFrame) else redact(str(dispositions)),
+                "sha256": None if dispositions is None or isinstance(dispositions, pd.DataFrame)
+                else sha256(dispositions),
                 **disp_counts},
         },
+        "register": register_record,
         "rules_run": sorted(result.timings),
         "timings_seconds": {k: round(v, 4) for k, v in sorted(result.timings.items())},
         "settings": result.settings.effective([r.rule_id for r in all_rules()]),

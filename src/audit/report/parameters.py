@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ParameterError
 
-__all__ = ["NotebookParameter", "UNIT_AUDIT", "check_injected", "injected_names"]
+__all__ = ["NotebookParameter", "UNIT_AUDIT", "WORKBENCH", "check_injected", "injected_names"]
 
 # The first line of the cell papermill injects.
 _INJECTED_MARK = "# Parameters"
@@ -55,6 +55,21 @@ UNIT_AUDIT = (
     NotebookParameter("inspection", "Optional[str]", None,
                       "the inspection file: issuer, signer, targets and deadlines of the conclusion"),
     NotebookParameter("remedy_days", "Optional[int]", None, "days to remedy, overriding the inspection file"),
+    NotebookParameter("register", "Optional[str]", None,
+                      "the findings register: a DuckDB file or a database URL; None: none"),
+)
+
+# The inspector's workbench (notebooks/workbench.ipynb): it reads and records decisions, and
+# writes no output folder.
+WORKBENCH = (
+    NotebookParameter("source", "str", "outputs/demo/demo.duckdb",
+                      "case records: a CSV/Parquet folder, a workbook, a DuckDB/SQLite file or a database URL"),
+    NotebookParameter("unit_id", "str", "KV01", "the unit whose findings are reviewed"),
+    NotebookParameter("as_of", "str", "2026-10-15", "audit date, YYYY-MM-DD"),
+    NotebookParameter("register", "str", "outputs/register.duckdb",
+                      "the findings register: a DuckDB file or a database URL"),
+    NotebookParameter("reviewer", "Optional[str]", None, "who records the decisions; None: this account's name"),
+    NotebookParameter("lang", "str", "vi", "language: vi or en"),
 )
 
 
@@ -73,7 +88,8 @@ def injected_names(history: list[str]) -> dict[str, Any]:
     return out
 
 
-def check_injected(namespace: dict[str, Any], declared: tuple[NotebookParameter, ...] = UNIT_AUDIT) -> None:
+def check_injected(namespace: dict[str, Any], declared: tuple[NotebookParameter, ...] = UNIT_AUDIT, *,
+                   writes: bool = True) -> None:
     """Stop the notebook on parameters it does not know or cannot use.
 
     Parameters
@@ -82,6 +98,8 @@ def check_injected(namespace: dict[str, Any], declared: tuple[NotebookParameter,
         The notebook's ``globals()`` (its ``In`` history holds the injected cell).
     declared : tuple of NotebookParameter
         The parameters the notebook declares.
+    writes : bool
+        Whether the notebook writes an ``output_dir`` (which must then be given).
 
     Raises
     ------
@@ -99,6 +117,6 @@ def check_injected(namespace: dict[str, Any], declared: tuple[NotebookParameter,
     for name, value in injected.items():
         if not known[name].accepts(value):
             raise ParameterError(f"notebook parameter {name}: expected {known[name].kind}, got {value!r}")
-    if "output_dir" not in injected:
+    if writes and "output_dir" not in injected:
         raise ParameterError("give output_dir with the other parameters: without it the run would write "
                              "into the project's demo folder")

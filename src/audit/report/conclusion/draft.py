@@ -19,7 +19,7 @@ import pandas as pd
 
 from ... import statistics
 from ...contract import CONTRACT_VERSION
-from ...i18n import fmt_date, fmt_int, fmt_money, fmt_pct, t
+from ...i18n import catalogue, fmt_date, fmt_int, fmt_money, fmt_pct, t
 from ...period import Period, resolve_period
 from .facts import area_facts
 from .inspection import Inspection
@@ -272,10 +272,41 @@ class _Writer:
         blocks += self._complaints()
         blocks += self._area_summary("complaints")
         item("followup")
-        blocks.append(Block("gap", _m("results.followup_none", lang)))
+        self.followup_item = number
+        blocks += self._followup()
         item("statistics")
         blocks.append(Block("p", _m("results.facts.statistics", lang, **self._fmt_facts("statistics"))))
         blocks += self._area_summary("statistics")
+        return blocks
+
+    def _followup(self, limit: int = 100) -> list[Block]:
+        """How the earlier conclusion was carried out, from the findings register."""
+        lang, fu = self.lang, self.r.follow_up
+        if fu is None or not fu.has_baseline:
+            return [Block("gap", _m("results.followup_none", lang))]
+        c = fu.counts
+        self.numbers["follow_up"] = {**c, "earlier_as_of": fu.earlier_as_of.isoformat() if fu.earlier_as_of else None}
+        blocks = [Block("p", _m("results.followup_facts", lang, earlier=self.date(fu.earlier_as_of),
+                                as_of=self.date(self.r.as_of), n=self.n(c["recommendations"]),
+                                remedied=self.n(c["remedied"]), not_remedied=self.n(c["not_remedied"]),
+                                overdue=self.n(c["overdue"])))]
+        if c["repeat"]:
+            blocks.append(Block("p", _m("results.followup_repeat", lang, repeat=self.n(c["repeat"]))))
+        open_items = fu.open_items
+        if len(open_items):
+            blocks.append(Block("p", _m("results.followup_open", lang)))
+            col = lambda k: _m(f"results.followup_columns.{k}", lang)  # noqa: E731
+            rows = [[str(r.case_id) if isinstance(r.case_id, str) else "",
+                     self.breach(str(r.rule_id)) if f"conclusion.rule.{r.rule_id}.breach" in catalogue()
+                     else str(r.rule_id),
+                     self.date(r.remedy_deadline) if r.remedy_deadline is not None else "",
+                     _m("results.followup_yes", lang) if r.overdue else ""]
+                    for r in open_items.head(limit).itertuples(index=False)]
+            blocks.append(Block("table", table=Table([col("case"), col("rule"), col("deadline"), col("overdue")],
+                                                     rows, [1.3, 3.2, 1.2, 0.9])))
+            if len(open_items) > limit:
+                blocks.append(Block("note", _m("results.followup_more", lang, n=self.n(len(open_items) - limit))))
+        blocks.append(Block("gap", _m("results.followup_assessment", lang)))
         return blocks
 
     def _fmt_facts(self, area: str) -> dict[str, str]:
@@ -520,7 +551,9 @@ class _Writer:
         lang = self.lang
         blocks = [Block("h1", _m("part.recommendations", lang))]
         v, ind = self.sel.violations, self.sel.indicators
-        if v.empty and ind.empty:
+        fu = self.r.follow_up
+        overdue = fu.counts["overdue"] if fu is not None and fu.has_baseline else 0
+        if v.empty and ind.empty and not overdue:
             return blocks + [Block("p", _m("recommend.none", lang)),
                              Block("p", _m("recommend.deadlines", lang, remedy=self.remedy, issuer=self.issuer,
                                            report=self.report))]
@@ -541,6 +574,9 @@ class _Writer:
                     lessons.append(self.breach(str(rid)).lower() if lang == "vi" else self.breach(str(rid)))
         if lessons:
             blocks.append(Block("case", _m("recommend.lessons", lang, kinds="; ".join(lessons))))
+        if overdue:
+            blocks.append(Block("case", _m("recommend.overdue", lang, n=self.n(overdue),
+                                           item=self.n(getattr(self, "followup_item", 0)))))
         if len(ind):
             blocks.append(Block("case", _m("recommend.verify", lang)))
         if len(v):

@@ -89,11 +89,15 @@ def select(findings: pd.DataFrame, unit_id: str, start: dt.date, end: dt.date,
     start, end : date
         The period.
     disposition : Series, optional
-        Each finding's disposition ("confirmed", "dismissed" or ""), aligned with ``findings``.
-        When any is given, only confirmed violations are stated.
+        Each finding's disposition ("confirmed", "dismissed", "remedied", "pending" or ""),
+        aligned with ``findings``. When any is given, only confirmed (or remedied) violations
+        are stated.
     """
     f = findings.copy()
     disp = (disposition if disposition is not None else pd.Series("", index=f.index)).reindex(f.index).fillna("")
+    # A remedied violation was confirmed and has since been put right: it is still stated.
+    # A pending one is waiting for review, as one nobody looked at.
+    disp = disp.replace({"remedied": "confirmed", "pending": ""})
     reviewed = bool((disp != "").any())
     dismissed = int((disp == "dismissed").sum())
     own = (f["unit_id"] == unit_id).fillna(False)

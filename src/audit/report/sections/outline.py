@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ...contract import CATEGORIES
 from ...i18n import t
 from ...rules.registry import Rule, all_rules
+from ..timeline import top_cases
 from ._html import label
 
 if TYPE_CHECKING:
@@ -44,7 +45,13 @@ def outline(result: UnitAudit) -> list[tuple[str, str]]:
     lang = result.lang
     items = [("summary", t("report.section.summary", lang)),
              ("results", t("report.section.results", lang))]
+    if result.follow_up is not None:  # a run with a register: the earlier conclusion's follow-up
+        from .followup import followup_title_key
+
+        items.append(("followup", t(str(followup_title_key(result)), lang)))
     items += [(f"cat-{c}", label("category", c, lang)) for c in audited_categories(result)]
+    if top_cases(result.findings, 1):
+        items.append(("timelines", t("timeline.section.title", lang)))
     items += [("data-quality", t("report.section.data_quality", lang)),
               ("rules", t("report.section.rules", lang)),
               ("method", t("report.section.method", lang))]
