@@ -75,7 +75,7 @@ def test_a_case_is_laid_open_and_a_decision_recorded(review):
         review.decide(fid, "dismissed")
     review.decide(fid, "dismissed", reason="the decision was issued on paper and entered late")
     state = review.table().set_index("finding_id").loc[fid, "state"]
-    assert state == "dismissed" and review.history(fid).query("event == 'decision'")["reviewer"].tolist() == ["Lan"]
+    assert state == "dismissed" and review.history(fid).query("event == 'decision'")[["reviewer", "origin"]].values.tolist() == [["Lan", "workbench"]]
     with pytest.raises(ParameterError, match="not among"):
         review.decide("XX-NOT-A-FINDING", "confirmed")
 

@@ -161,7 +161,7 @@ class Register:
         return dict(zip(last["finding_id"], last["evidence_fingerprint"], strict=True))
 
     def set_disposition(self, finding_id: str, state: str, *, reviewer: str, decided_on: Any = None,
-                        reason: str | None = None, evidence: str | None = None) -> None:
+                        reason: str | None = None, evidence: str | None = None, origin: str = "command") -> None:
         """Record a reviewer's decision on one finding.
 
         Parameters
@@ -175,6 +175,9 @@ class Register:
             Who decided.
         decided_on : date or ISO string, optional
             The day of the decision (default today).
+        origin : str
+            Where it was entered, kept in the history: ``command`` (audit disposition) or
+            ``workbench``.
 
         Raises
         ------
@@ -195,7 +198,7 @@ class Register:
             _insert_decisions(conn, [{"finding_id": fid, "state": str(state).strip().lower(),
                                       "reviewer": reviewer_name, "decided_on": day, "reason": _text(reason),
                                       "evidence": _text(evidence), "evidence_fingerprint": prints[fid],
-                                      "origin": "command"}])
+                                      "origin": origin}])
 
     def import_dispositions(self, path_or_frame: str | Path | pd.DataFrame, *,
                             reviewer: str | None = None) -> ImportSummary:

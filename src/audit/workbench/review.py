@@ -107,7 +107,7 @@ class Review:
         """Record the reviewer's decision on one finding (see Register.set_disposition)."""
         self.finding(finding_id)
         self.register.set_disposition(finding_id, state, reviewer=self.reviewer, decided_on=decided_on,
-                                      reason=reason or None, evidence=evidence or None)
+                                      reason=reason or None, evidence=evidence or None, origin="workbench")
         self.recorded.append(finding_id)
 
 
