@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_register.py
 
 # The lock is what .venv holds: install without it (pip resolves the ranges of pyproject.toml),
 # run the tests, then write it. tests/test_install.py fails while it is out of date.

@@ -55,9 +55,11 @@ def register_metrics(register: Register, unit_ids: Sequence[str] | None = None, 
     """
     from .followup import judge_items
 
-    obs = register.observations()
-    dec = register.decisions()
-    recs = register.recommendations()
+    # One unit (a run's report) reads only its own rows; more read the whole register once.
+    only = str(unit_ids[0]) if unit_ids is not None and len(unit_ids) == 1 else None
+    obs = register.observations(only)
+    dec = register.decisions(only)
+    recs = register.recommendations(only)
     units = sorted(set(obs["unit_id"].dropna())) if unit_ids is None else [str(u) for u in unit_ids]
     if unit_ids is not None:
         obs = obs.loc[obs["unit_id"].isin(units)]
