@@ -133,9 +133,24 @@ def classification_at(cases: pd.DataFrame, events: pd.DataFrame, day: dt.date, *
 
 def case_classification(records: CaseRecords, day: dt.date) -> pd.Series:
     """:func:`classification_at` for all of ``records.cases``, computed once per day."""
-    return records.cached(("classification", day),
-                          lambda: classification_at(records.cases, records.events, day,
-                                                    classified=_classified(records)))
+    return records.cached(("classification", day), lambda: _classification_on(records, day))
+
+
+def _classification_on(records: CaseRecords, day: dt.date) -> pd.Series:
+    """:func:`classification_at` by the cases' positions: the last classified_* event on or
+    before ``day`` of each case, in the date-sorted events (integer keys, not string ids)."""
+    cases = records.cases
+    cls = _classified(records)
+    pos = records.cached("classification_positions", lambda: positions(cls["case_id"], cases["case_id"]))
+    upto = ((cls["event_date"] <= _ts(day)).to_numpy(dtype=bool)) & (pos >= 0)
+    where, kinds = pos[upto], cls["event_type"].to_numpy()[upto]
+    # The last occurrence of each position: the first in the reversed order.
+    _, first = np.unique(where[::-1], return_index=True)
+    last = len(where) - 1 - first
+    values = np.full(len(cases), None, dtype=object)
+    values[where[last]] = np.where(kinds[last] == "classified_with", "with_conditions", "without_conditions")
+    at = pd.Series(values, index=cases.index, dtype="str")
+    return at.fillna(cases["condition"]).astype("str")
 
 
 def _classified(records: CaseRecords) -> pd.DataFrame:
