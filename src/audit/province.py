@@ -15,6 +15,7 @@ the SQL below restates :func:`audit.measures.thads_metrics`,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +152,9 @@ def _peer_tables(con: duckdb.DuckDBPyConnection, relation: dict[str, str], peers
     collections up to ``as_of`` by date (``pcol``), and their classification on each date
     they were classified (``pcls``: of events of one date, the later row, as the records'
     stable sort by date keeps), as temporary tables."""
-    con.execute("SET enable_progress_bar = false")
+    # No progress bar on a terminal; under Jupyter DuckDB refuses the setting without ipywidgets.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("SET enable_progress_bar = false")
     con.execute(f"""
         CREATE TEMP TABLE pc AS
         SELECT row_number() OVER () AS cid, case_id, unit_id, received_date, amount_due, condition,
