@@ -93,56 +93,51 @@ def _day(day: dt.date) -> str:
 
 
 def _metrics_sql(start: dt.date, ends: list[dt.date]) -> str:
-    """:func:`audit.measures.thads_metrics` for the periods [start, ends[k]], per period
-    index k and unit.
+    """:func:`audit.measures.thads_metrics` for the periods [start, ends[k]]: one row per unit,
+    one column per metric and period (``cases_total_3``...).
 
     Each case gets, in one pass over its events, its collections before ``start`` and up
     to each period's end, and its latest classification by each end, as one column per
-    period; a case on the books in period k reads column k. Only equality joins: no event
-    is paired with every period."""
+    period; one grouped pass over the cases then sums every period at once (no case is
+    repeated per period, which would hold millions of rows in memory)."""
     s = _day(start)
-    ks = range(len(ends))
     upto = ", ".join(f"arg_max(cum, event_date) FILTER (WHERE event_date <= {_day(e)}) AS u{k}"
                      for k, e in enumerate(ends))
     latest = ", ".join(f"arg_max(event_type = 'classified_with', event_date) FILTER (WHERE event_date <= {_day(e)})"
                        f" AS c{k}" for k, e in enumerate(ends))
-
-    def pick(alias: str, prefix: str) -> str:
-        return "CASE b.k " + " ".join(f"WHEN {k} THEN {alias}.{prefix}{k}" for k in ks) + " END"
-
-    paid = f"coalesce({pick('u', 'u')}, 0)"
-    resolved = f"coalesce(b.status IN ('completed', 'terminated') AND b.closed_date BETWEEN {s} AND b.e, false)"
+    sums = []
+    for k, e in enumerate(ends):
+        day = _day(e)
+        books = (f"received_date <= {day} AND NOT coalesce(closed_date < {s}, false) AND NOT coalesce("
+                 f"status IN ('entrusted', 'returned') AND closed_date BETWEEN {s} AND {day}, false)")
+        resolved = f"coalesce(status IN ('completed', 'terminated') AND closed_date BETWEEN {s} AND {day}, false)"
+        with_cond = f"({resolved} OR coalesce(c{k}, condition = 'with_conditions'))"
+        paid = f"coalesce(u{k}, 0)"
+        money_resolved = (f"{paid} - coalesce(before, 0) + CASE WHEN status = 'terminated' AND {resolved} "
+                          f"THEN CASE WHEN amount_due - {paid} < 0 THEN 0 ELSE amount_due - {paid} END ELSE 0 END")
+        money_total = "amount_due - coalesce(before, 0)"
+        # summed as HUGEINT: a total beyond 64 bits fails the cast instead of wrapping
+        sums += [
+            f"count(*) FILTER (WHERE {books}) AS cases_total_{k}",
+            f"count(*) FILTER (WHERE {books} AND {with_cond}) AS cases_with_conditions_{k}",
+            f"count(*) FILTER (WHERE {books} AND {resolved}) AS cases_resolved_{k}",
+            f"coalesce(sum({money_total}) FILTER (WHERE {books}), 0)::BIGINT AS money_total_{k}",
+            f"coalesce(sum({money_total}) FILTER (WHERE {books} AND {with_cond}), 0)::BIGINT "
+            f"AS money_with_conditions_{k}",
+            f"coalesce(sum({money_resolved}) FILTER (WHERE {books}), 0)::BIGINT AS money_resolved_{k}",
+            f"coalesce(sum({money_resolved}) FILTER (WHERE {books} AND {with_cond}), 0)::BIGINT "
+            f"AS money_resolved_with_conditions_{k}",
+        ]
     return f"""
-    WITH periods AS (
-        SELECT unnest(range({len(ends)})) AS k, unnest([{', '.join(_day(e) for e in ends)}]) AS e
-    ), books AS (
-        SELECT p.k, p.e, c.* FROM pc c, periods p
-        WHERE c.received_date <= p.e AND NOT coalesce(c.closed_date < {s}, false)
-          AND NOT coalesce(c.status IN ('entrusted', 'returned') AND c.closed_date BETWEEN {s} AND p.e, false)
-    ), paid AS (
+    WITH paid AS (
         SELECT cid, arg_max(cum, event_date) FILTER (WHERE event_date < {s}) AS before, {upto}
         FROM pcol GROUP BY cid
     ), klass AS (
         SELECT cid, {latest} FROM pcls GROUP BY cid
-    ), per_case AS (
-        SELECT b.k, b.unit_id, {resolved} AS resolved,
-               {resolved} OR coalesce({pick('x', 'c')}, b.condition = 'with_conditions') AS with_cond,
-               b.amount_due - coalesce(u.before, 0) AS money_total,
-               {paid} - coalesce(u.before, 0) + CASE WHEN b.status = 'terminated' AND {resolved}
-                   THEN CASE WHEN b.amount_due - {paid} < 0 THEN 0 ELSE b.amount_due - {paid} END
-                   ELSE 0 END AS money_resolved
-        FROM books b LEFT JOIN paid u ON u.cid = b.cid LEFT JOIN klass x ON x.cid = b.cid
     )
-    SELECT k, unit_id, count(*) AS cases_total,
-           count(*) FILTER (WHERE coalesce(with_cond, false)) AS cases_with_conditions,
-           count(*) FILTER (WHERE resolved) AS cases_resolved,
-           -- summed as HUGEINT: a total beyond 64 bits fails the cast instead of wrapping
-           coalesce(sum(money_total), 0)::BIGINT AS money_total,
-           coalesce(sum(money_total) FILTER (WHERE coalesce(with_cond, false)), 0)::BIGINT AS money_with_conditions,
-           coalesce(sum(money_resolved), 0)::BIGINT AS money_resolved,
-           coalesce(sum(money_resolved) FILTER (WHERE coalesce(with_cond, false)), 0)::BIGINT
-               AS money_resolved_with_conditions
-    FROM per_case GROUP BY k, unit_id ORDER BY k, unit_id"""
+    SELECT c.unit_id, {', '.join(sums)}
+    FROM pc c LEFT JOIN paid USING (cid) LEFT JOIN klass USING (cid)
+    GROUP BY c.unit_id ORDER BY c.unit_id"""
 
 
 def _peer_tables(con: duckdb.DuckDBPyConnection, relation: dict[str, str], peers: list[str],
@@ -180,12 +175,19 @@ def _peer_tables(con: duckdb.DuckDBPyConnection, relation: dict[str, str], peers
 
 
 def _metrics(con: duckdb.DuckDBPyConnection, start: dt.date, ends: list[dt.date]) -> pd.DataFrame:
+    """Per period index k and unit with cases on the books: the metrics of :func:`_metrics_sql`."""
     try:
-        frame = con.sql(_metrics_sql(start, ends)).df()
+        wide = con.sql(_metrics_sql(start, ends)).df()
     except (duckdb.OutOfRangeException, duckdb.ConversionException) as exc:
         raise ValidationError("a money total of a unit does not fit a 64-bit integer: check the amounts in "
                               "the source") from exc
-    return frame.astype({c: "Int64" for c in (*METRIC_COLUMNS, "money_resolved_with_conditions")})
+    columns = (*METRIC_COLUMNS, "money_resolved_with_conditions")
+    parts = []
+    for k in range(len(ends)):
+        part = wide[["unit_id", *(f"{c}_{k}" for c in columns)]].set_axis(["unit_id", *columns], axis=1)
+        parts.append(part.loc[part["cases_total"] > 0].assign(k=k))
+    frame = pd.concat(parts, ignore_index=True)[["k", "unit_id", *columns]]
+    return frame.astype({c: "Int64" for c in columns})
 
 
 def _sql_kpis(con: duckdb.DuckDBPyConnection, relation: dict[str, str], m: pd.DataFrame,
