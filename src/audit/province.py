@@ -97,47 +97,51 @@ def _metrics_sql(start: dt.date, ends: list[dt.date]) -> str:
     one column per metric and period (``cases_total_3``...).
 
     Each case gets, in one pass over its events, its collections before ``start`` and up
-    to each period's end, and its latest classification by each end, as one column per
-    period; one grouped pass over the cases then sums every period at once (no case is
-    repeated per period, which would hold millions of rows in memory)."""
+    to each period's end (amounts are never negative: the running total's maximum is its
+    latest value) and its latest classification by each end (days * 2 + 1 for "with
+    conditions": the maximum is the latest, its parity the kind), one column per period;
+    one grouped pass over the cases then sums every period at once (no case is repeated
+    per period, which would hold millions of rows in memory)."""
     s = _day(start)
-    upto = ", ".join(f"arg_max(cum, event_date) FILTER (WHERE event_date <= {_day(e)}) AS u{k}"
-                     for k, e in enumerate(ends))
-    latest = ", ".join(f"arg_max(event_type = 'classified_with', event_date) FILTER (WHERE event_date <= {_day(e)})"
-                       f" AS c{k}" for k, e in enumerate(ends))
-    sums = []
+    upto = ", ".join(f"max(cum) FILTER (WHERE event_date <= {_day(e)}) AS u{k}" for k, e in enumerate(ends))
+    latest = ", ".join(f"max(mark) FILTER (WHERE event_date <= {_day(e)}) AS c{k}" for k, e in enumerate(ends))
+    flags, sums = [], []
     for k, e in enumerate(ends):
         day = _day(e)
-        books = (f"received_date <= {day} AND NOT coalesce(closed_date < {s}, false) AND NOT coalesce("
-                 f"status IN ('entrusted', 'returned') AND closed_date BETWEEN {s} AND {day}, false)")
         resolved = f"coalesce(status IN ('completed', 'terminated') AND closed_date BETWEEN {s} AND {day}, false)"
-        with_cond = f"({resolved} OR coalesce(c{k}, condition = 'with_conditions'))"
         paid = f"coalesce(u{k}, 0)"
-        money_resolved = (f"{paid} - coalesce(before, 0) + CASE WHEN status = 'terminated' AND {resolved} "
-                          f"THEN CASE WHEN amount_due - {paid} < 0 THEN 0 ELSE amount_due - {paid} END ELSE 0 END")
-        money_total = "amount_due - coalesce(before, 0)"
+        flags += [
+            f"coalesce(received_date <= {day}, false) AND NOT coalesce(closed_date < {s}, false) AND NOT coalesce("
+            f"status IN ('entrusted', 'returned') AND closed_date BETWEEN {s} AND {day}, false) AS b{k}",
+            f"{resolved} AS r{k}",
+            f"coalesce({resolved} OR coalesce(c{k} % 2 = 1, condition = 'with_conditions'), false) AS w{k}",
+            f"{paid} - coalesce(before, 0) + CASE WHEN status = 'terminated' AND {resolved} "
+            f"THEN CASE WHEN amount_due - {paid} < 0 THEN 0 ELSE amount_due - {paid} END ELSE 0 END AS m{k}",
+        ]
         # summed as HUGEINT: a total beyond 64 bits fails the cast instead of wrapping
         sums += [
-            f"count(*) FILTER (WHERE {books}) AS cases_total_{k}",
-            f"count(*) FILTER (WHERE {books} AND {with_cond}) AS cases_with_conditions_{k}",
-            f"count(*) FILTER (WHERE {books} AND {resolved}) AS cases_resolved_{k}",
-            f"coalesce(sum({money_total}) FILTER (WHERE {books}), 0)::BIGINT AS money_total_{k}",
-            f"coalesce(sum({money_total}) FILTER (WHERE {books} AND {with_cond}), 0)::BIGINT "
-            f"AS money_with_conditions_{k}",
-            f"coalesce(sum({money_resolved}) FILTER (WHERE {books}), 0)::BIGINT AS money_resolved_{k}",
-            f"coalesce(sum({money_resolved}) FILTER (WHERE {books} AND {with_cond}), 0)::BIGINT "
+            f"sum(b{k}::INTEGER)::BIGINT AS cases_total_{k}",
+            f"sum((b{k} AND w{k})::INTEGER)::BIGINT AS cases_with_conditions_{k}",
+            f"sum((b{k} AND r{k})::INTEGER)::BIGINT AS cases_resolved_{k}",
+            f"coalesce(sum(CASE WHEN b{k} THEN money_total END), 0)::BIGINT AS money_total_{k}",
+            f"coalesce(sum(CASE WHEN b{k} AND w{k} THEN money_total END), 0)::BIGINT AS money_with_conditions_{k}",
+            f"coalesce(sum(CASE WHEN b{k} THEN m{k} END), 0)::BIGINT AS money_resolved_{k}",
+            f"coalesce(sum(CASE WHEN b{k} AND w{k} THEN m{k} END), 0)::BIGINT "
             f"AS money_resolved_with_conditions_{k}",
         ]
     return f"""
     WITH paid AS (
-        SELECT cid, arg_max(cum, event_date) FILTER (WHERE event_date < {s}) AS before, {upto}
-        FROM pcol GROUP BY cid
+        SELECT cid, max(cum) FILTER (WHERE event_date < {s}) AS before, {upto} FROM pcol GROUP BY cid
     ), klass AS (
-        SELECT cid, {latest} FROM pcls GROUP BY cid
+        SELECT cid, {latest} FROM (
+            SELECT cid, event_date, (event_date - DATE '1970-01-01') * 2
+                + CASE WHEN event_type = 'classified_with' THEN 1 ELSE 0 END AS mark FROM pcls)
+        GROUP BY cid
+    ), per_case AS (
+        SELECT unit_id, amount_due - coalesce(before, 0) AS money_total, {', '.join(flags)}
+        FROM pc LEFT JOIN paid USING (cid) LEFT JOIN klass USING (cid)
     )
-    SELECT c.unit_id, {', '.join(sums)}
-    FROM pc c LEFT JOIN paid USING (cid) LEFT JOIN klass USING (cid)
-    GROUP BY c.unit_id ORDER BY c.unit_id"""
+    SELECT unit_id, {', '.join(sums)} FROM per_case GROUP BY unit_id ORDER BY unit_id"""
 
 
 def _peer_tables(con: duckdb.DuckDBPyConnection, relation: dict[str, str], peers: list[str],
