@@ -22,7 +22,7 @@ from .records import CaseRecords
 __all__ = [
     "AGE_BUCKETS", "RESOLVED", "LEFT_BOOKS", "classification_at", "classification_events",
     "case_classification", "collections", "collections_of",
-    "thads_metrics", "unit_kpis", "kpi_frame", "month_ends", "with_rates", "age_profile", "executor_load", "open_cases", "money_sum",
+    "thads_metrics", "unit_kpis", "kpi_frame", "month_ends", "with_rates", "monthly_rates", "age_profile", "executor_load", "open_cases", "money_sum",
     "complaint_counts", "COMPLAINT_COLUMNS",
 ]
 
@@ -284,6 +284,16 @@ def with_rates(row: dict[str, Any]) -> dict[str, Any]:
         else:
             row[f"{prefix}_rate"] = float(num) / float(den)
     return row
+
+
+def monthly_rates(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The cumulative completion rate by cases and by money at each month's end of the
+    period (all units of ``records`` together): month_end, cases_rate, money_rate."""
+    rows = []
+    for month_end in month_ends(start, end):
+        m = thads_metrics(records, start, month_end)
+        rows.append(with_rates({"month_end": month_end} | {c: int(m[c].sum()) for c in m.columns}))
+    return pd.DataFrame(rows, columns=["month_end", "cases_rate", "money_rate"])
 
 
 def age_profile(records: CaseRecords, as_of: dt.date) -> pd.DataFrame:
