@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from audit.io import load_records
+from audit.io.province_sql import province_from_store
 from audit.io.store import load_store
 from audit.io.store_import import import_source
 from audit.pipeline import audit_unit, peer_units
-from audit.province import province_from_records, province_from_store
+from audit.province import province_from_records
 from audit.report import facts
 
 AS_OF = dt.date(2026, 10, 15)

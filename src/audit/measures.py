@@ -22,7 +22,7 @@ from .records import CaseRecords
 __all__ = [
     "AGE_BUCKETS", "RESOLVED", "LEFT_BOOKS", "classification_at", "classification_events",
     "case_classification", "collections", "collections_of",
-    "thads_metrics", "unit_kpis", "kpi_frame", "month_ends", "with_rates", "age_profile", "executor_load", "open_cases", "money_sum",
+    "thads_metrics", "unit_kpis", "kpi_frame", "month_ends", "with_rates", "monthly_rates", "age_profile", "executor_load", "open_cases", "money_sum",
     "complaint_counts", "COMPLAINT_COLUMNS",
 ]
 
@@ -133,9 +133,24 @@ def classification_at(cases: pd.DataFrame, events: pd.DataFrame, day: dt.date, *
 
 def case_classification(records: CaseRecords, day: dt.date) -> pd.Series:
     """:func:`classification_at` for all of ``records.cases``, computed once per day."""
-    return records.cached(("classification", day),
-                          lambda: classification_at(records.cases, records.events, day,
-                                                    classified=_classified(records)))
+    return records.cached(("classification", day), lambda: _classification_on(records, day))
+
+
+def _classification_on(records: CaseRecords, day: dt.date) -> pd.Series:
+    """:func:`classification_at` by the cases' positions: the last classified_* event on or
+    before ``day`` of each case, in the date-sorted events (integer keys, not string ids)."""
+    cases = records.cases
+    cls = _classified(records)
+    pos = records.cached("classification_positions", lambda: positions(cls["case_id"], cases["case_id"]))
+    upto = ((cls["event_date"] <= _ts(day)).to_numpy(dtype=bool)) & (pos >= 0)
+    where, kinds = pos[upto], cls["event_type"].to_numpy()[upto]
+    # The last occurrence of each position: the first in the reversed order.
+    _, first = np.unique(where[::-1], return_index=True)
+    last = len(where) - 1 - first
+    values = np.full(len(cases), None, dtype=object)
+    values[where[last]] = np.where(kinds[last] == "classified_with", "with_conditions", "without_conditions")
+    at = pd.Series(values, index=cases.index, dtype="str")
+    return at.fillna(cases["condition"]).astype("str")
 
 
 def _classified(records: CaseRecords) -> pd.DataFrame:
@@ -269,6 +284,16 @@ def with_rates(row: dict[str, Any]) -> dict[str, Any]:
         else:
             row[f"{prefix}_rate"] = float(num) / float(den)
     return row
+
+
+def monthly_rates(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The cumulative completion rate by cases and by money at each month's end of the
+    period (all units of ``records`` together): month_end, cases_rate, money_rate."""
+    rows = []
+    for month_end in month_ends(start, end):
+        m = thads_metrics(records, start, month_end)
+        rows.append(with_rates({"month_end": month_end} | {c: int(m[c].sum()) for c in m.columns}))
+    return pd.DataFrame(rows, columns=["month_end", "cases_rate", "money_rate"])
 
 
 def age_profile(records: CaseRecords, as_of: dt.date) -> pd.DataFrame:

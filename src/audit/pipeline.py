@@ -132,8 +132,9 @@ def audit_unit(source: str | Path | CaseRecords, unit_id: str, as_of: object,
         unit, its valuers, auction organisations and bidders with their peers can run.
     """
     from .io import records_reader, source_kind
+    from .io.province_sql import province_from_store
     from .io.store import load_store
-    from .province import province_from_records, province_from_store
+    from .province import province_from_records
 
     run = RunParams.build(as_of, period_start, period_end, lang, params_file)  # checked before any data is read
     as_of_d, start, end = run.as_of, run.period_start, run.period_end

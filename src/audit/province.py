@@ -5,30 +5,23 @@ every peer's KPIs for the period, the province's completion rates at each
 month's end, and each peer's open cases with and without conditions on the
 audit date (MC-UNIT-SHARE). These need the peers' cases and events, which in a
 national store are millions of rows. From a store they are computed in SQL by
-DuckDB over the peers' rows (:func:`province_from_store`), so that a unit's run
-never parses the province's events; from any other source, from the peers'
-records in memory (:func:`province_from_records`). Both give the same figures:
-the SQL below restates :func:`audit.measures.thads_metrics`,
-:func:`audit.measures.unit_kpis` and :func:`audit.measures.open_cases` exactly
-(tests/test_province.py holds them equal on the demo data).
+DuckDB over the peers' rows (:func:`audit.io.province_sql.province_from_store`),
+so that a unit's run never parses the province's events; from any other
+source, from the peers' records in memory (:func:`province_from_records`). Both
+give the same figures (tests/test_province.py holds them equal on the demo data).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from . import measures
-from .errors import SourceError, ValidationError
-from .measures import METRIC_COLUMNS
 from .records import CaseRecords
 
-__all__ = ["Province", "province_from_records", "province_from_store", "open_without"]
-
+__all__ = ["Province", "province_from_records", "open_without"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +36,7 @@ class Province:
         :func:`audit.measures.unit_kpis` of every peer for the period.
     monthly : DataFrame
         The peers' cumulative completion rates at each month's end of the period
-        (month_end, cases_rate, money_rate), as :func:`audit.report.facts.monthly_rates`.
+        (month_end, cases_rate, money_rate), as :func:`audit.measures.monthly_rates`.
     open_without : DataFrame
         Per peer unit (index unit_id): its open cases and, of them, those classified
         without conditions on the audit date (:func:`open_without`).
@@ -68,198 +61,5 @@ def open_without(records: CaseRecords, day: dt.date) -> pd.DataFrame:
 def province_from_records(population: CaseRecords, unit_ids: list[str], start: dt.date, end: dt.date,
                           as_of: dt.date) -> Province:
     """The province's figures from the peers' records (already cut at ``as_of``)."""
-    from .report.facts import monthly_rates
-
     return Province(list(unit_ids), measures.unit_kpis(population, start, end),
-                    monthly_rates(population, start, end), open_without(population, as_of))
-
-
-# ---- SQL ---------------------------------------------------------------------------------
-def _classified_at(day_sql: str) -> str:
-    """Each peer case's classification on a day: its latest classified_* event on or before
-    it (``pcls`` keeps one per case and date), else its ``condition``."""
-    return f"""
-        SELECT c.cid, coalesce(CASE k.event_type WHEN 'classified_with' THEN 'with_conditions'
-                                   WHEN 'classified_without' THEN 'without_conditions' END, c.condition) AS cls
-        FROM pc c LEFT JOIN (
-            SELECT cid, arg_max(event_type, event_date) AS event_type
-            FROM pcls WHERE event_date <= {day_sql} GROUP BY cid) k
-        ON k.cid = c.cid"""
-
-
-def _day(day: dt.date) -> str:
-    return f"DATE '{day.isoformat()}'"
-
-
-def _metrics_sql(start: dt.date, ends: list[dt.date]) -> str:
-    """:func:`audit.measures.thads_metrics` for the periods [start, ends[k]], per period
-    index k and unit.
-
-    Each case gets, in one pass over its events, its collections before ``start`` and up
-    to each period's end, and its latest classification by each end, as one column per
-    period; a case on the books in period k reads column k. Only equality joins: no event
-    is paired with every period."""
-    s = _day(start)
-    ks = range(len(ends))
-    upto = ", ".join(f"arg_max(cum, event_date) FILTER (WHERE event_date <= {_day(e)}) AS u{k}"
-                     for k, e in enumerate(ends))
-    latest = ", ".join(f"arg_max(event_type = 'classified_with', event_date) FILTER (WHERE event_date <= {_day(e)})"
-                       f" AS c{k}" for k, e in enumerate(ends))
-
-    def pick(alias: str, prefix: str) -> str:
-        return "CASE b.k " + " ".join(f"WHEN {k} THEN {alias}.{prefix}{k}" for k in ks) + " END"
-
-    paid = f"coalesce({pick('u', 'u')}, 0)"
-    resolved = f"coalesce(b.status IN ('completed', 'terminated') AND b.closed_date BETWEEN {s} AND b.e, false)"
-    return f"""
-    WITH periods AS (
-        SELECT unnest(range({len(ends)})) AS k, unnest([{', '.join(_day(e) for e in ends)}]) AS e
-    ), books AS (
-        SELECT p.k, p.e, c.* FROM pc c, periods p
-        WHERE c.received_date <= p.e AND NOT coalesce(c.closed_date < {s}, false)
-          AND NOT coalesce(c.status IN ('entrusted', 'returned') AND c.closed_date BETWEEN {s} AND p.e, false)
-    ), paid AS (
-        SELECT cid, arg_max(cum, event_date) FILTER (WHERE event_date < {s}) AS before, {upto}
-        FROM pcol GROUP BY cid
-    ), klass AS (
-        SELECT cid, {latest} FROM pcls GROUP BY cid
-    ), per_case AS (
-        SELECT b.k, b.unit_id, {resolved} AS resolved,
-               {resolved} OR coalesce({pick('x', 'c')}, b.condition = 'with_conditions') AS with_cond,
-               b.amount_due - coalesce(u.before, 0) AS money_total,
-               {paid} - coalesce(u.before, 0) + CASE WHEN b.status = 'terminated' AND {resolved}
-                   THEN CASE WHEN b.amount_due - {paid} < 0 THEN 0 ELSE b.amount_due - {paid} END
-                   ELSE 0 END AS money_resolved
-        FROM books b LEFT JOIN paid u ON u.cid = b.cid LEFT JOIN klass x ON x.cid = b.cid
-    )
-    SELECT k, unit_id, count(*) AS cases_total,
-           count(*) FILTER (WHERE coalesce(with_cond, false)) AS cases_with_conditions,
-           count(*) FILTER (WHERE resolved) AS cases_resolved,
-           -- summed as HUGEINT: a total beyond 64 bits fails the cast instead of wrapping
-           coalesce(sum(money_total), 0)::BIGINT AS money_total,
-           coalesce(sum(money_total) FILTER (WHERE coalesce(with_cond, false)), 0)::BIGINT AS money_with_conditions,
-           coalesce(sum(money_resolved), 0)::BIGINT AS money_resolved,
-           coalesce(sum(money_resolved) FILTER (WHERE coalesce(with_cond, false)), 0)::BIGINT
-               AS money_resolved_with_conditions
-    FROM per_case GROUP BY k, unit_id ORDER BY k, unit_id"""
-
-
-def _peer_tables(con: duckdb.DuckDBPyConnection, relation: dict[str, str], peers: list[str],
-                 as_of: dt.date) -> None:
-    """The peers' cases as they stood on ``as_of`` (``pc``: later receipts left out, later
-    closures undone, as :meth:`CaseRecords.as_of` does), the running total of their
-    collections up to ``as_of`` by date (``pcol``), and their classification on each date
-    they were classified (``pcls``: of events of one date, the later row, as the records'
-    stable sort by date keeps), as temporary tables."""
-    con.execute("SET enable_progress_bar = false")
-    con.execute(f"""
-        CREATE TEMP TABLE pc AS
-        SELECT row_number() OVER () AS cid, case_id, unit_id, received_date, amount_due, condition,
-               CASE WHEN closed_date > $day THEN NULL ELSE closed_date END AS closed_date,
-               CASE WHEN closed_date > $day THEN 'open' ELSE status END AS status
-        FROM {relation['cases']}
-        WHERE list_contains($peers, _unit_id) AND list_contains($peers, unit_id) AND received_date <= $day""",
-                {"peers": peers, "day": as_of})
-    # Events keyed by the case's number in ``pc``: integer keys make the joins below cheap.
-    events = f"""FROM {relation['events']} e JOIN pc ON e.case_id = pc.case_id
-                 WHERE list_contains($peers, e._unit_id) AND e.event_date <= $day"""
-    con.execute(f"""
-        CREATE TEMP TABLE pcol AS
-        SELECT cid, event_date, sum(sum(coalesce(e.amount, 0))) OVER (
-                   PARTITION BY cid ORDER BY event_date) AS cum
-        {events} AND e.event_type = 'collection' GROUP BY cid, event_date""",
-                {"peers": peers, "day": as_of})
-    con.execute(f"""
-        CREATE TEMP TABLE pcls AS
-        SELECT cid, event_date, arg_max(e.event_type, e.source_row) AS event_type
-        {events} AND e.event_type IN ('classified_with', 'classified_without') GROUP BY cid, event_date""",
-                {"peers": peers, "day": as_of})
-
-
-def _metrics(con: duckdb.DuckDBPyConnection, start: dt.date, ends: list[dt.date]) -> pd.DataFrame:
-    try:
-        frame = con.sql(_metrics_sql(start, ends)).df()
-    except (duckdb.OutOfRangeException, duckdb.ConversionException) as exc:
-        raise ValidationError("a money total of a unit does not fit a 64-bit integer: check the amounts in "
-                              "the source") from exc
-    return frame.astype({c: "Int64" for c in (*METRIC_COLUMNS, "money_resolved_with_conditions")})
-
-
-def _sql_kpis(con: duckdb.DuckDBPyConnection, relation: dict[str, str], m: pd.DataFrame,
-              start: dt.date, end: dt.date) -> pd.DataFrame:
-    """:func:`audit.measures.unit_kpis` from the period's metrics ``m`` and SQL counts."""
-    m = m.drop(columns="k").set_index("unit_id").sort_index()
-    counts = con.sql(f"""
-        SELECT c.unit_id,
-               count(*) FILTER (WHERE c.received_date <= $e AND NOT coalesce(c.closed_date <= $e, false)
-                                AND k.cls = 'without_conditions') AS without,
-               count(*) FILTER (WHERE c.closed_date IS NULL AND NOT coalesce(
-                   c.status IN ('completed', 'terminated', 'entrusted', 'returned'), false)) AS still_open,
-               median(c.closed_date - c.received_date) FILTER (WHERE c.status IN ('completed', 'terminated')
-                   AND c.closed_date BETWEEN $s AND $e) AS median_days
-        FROM pc c JOIN ({_classified_at('$e')}) k ON k.cid = c.cid
-        GROUP BY c.unit_id""", params={"s": start, "e": end}).df().set_index("unit_id")
-    executors = con.sql(f"SELECT unit_id, count(DISTINCT executor_id) AS n FROM {relation['executors']} "
-                        "WHERE unit_id IS NOT NULL GROUP BY unit_id").df().set_index("unit_id")["n"]
-    units = con.sql(f"SELECT unit_id, name FROM {relation['units']}").df().astype("str")
-    return measures.kpi_frame(m, units, start, end, without=counts["without"], still_open=counts["still_open"],
-                              executors=executors, median_days=counts["median_days"])
-
-
-def _sql_open_without(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    frame = con.sql(f"""
-        SELECT c.unit_id,
-               count(*) FILTER (WHERE o) AS open,
-               count(*) FILTER (WHERE o AND k.cls = 'without_conditions') AS without
-        FROM (SELECT *, closed_date IS NULL AND NOT coalesce(
-                  status IN ('completed', 'terminated', 'entrusted', 'returned'), false) AS o FROM pc) c
-        JOIN ({_classified_at('$day')}) k ON k.cid = c.cid
-        GROUP BY c.unit_id ORDER BY c.unit_id""", params={"day": as_of}).df()
-    return frame.set_index("unit_id").astype("int64")
-
-
-def province_from_store(path: str | Path, unit_ids: list[str], start: dt.date, end: dt.date,
-                        as_of: dt.date) -> Province:
-    """The province's figures computed by DuckDB over a store's rows of these units.
-
-    Parameters
-    ----------
-    path : str or Path
-        A store written by ``audit import`` (already verified by the caller's read).
-    unit_ids : list of str
-        The peers, the audited unit among them.
-    start, end : date
-        The period.
-    as_of : date
-        The audit date: later rows and closures count as they stood that day.
-
-    Raises
-    ------
-    SourceError
-        When the store cannot be read.
-    """
-    from .io.store import _connect, _relation, verify_store
-
-    p = Path(path).expanduser()
-    kind = verify_store(p)["kind"]
-    relation = {t: _relation(kind, p, t) for t in ("units", "executors", "cases", "events")}
-    peers = sorted(unit_ids)
-    con = _connect(p, kind)
-    try:
-        _peer_tables(con, relation, peers, as_of)
-        ends = measures.month_ends(start, end)
-        metrics = _metrics(con, start, ends)
-        rows = []
-        for k, month_end in enumerate(ends):
-            sums = metrics.loc[metrics["k"] == k]
-            rows.append(measures.with_rates({"month_end": month_end} | {
-                c: int(sums[c].sum()) for c in (*METRIC_COLUMNS, "money_resolved_with_conditions")}))
-        monthly = pd.DataFrame(rows, columns=["month_end", "cases_rate", "money_rate"])
-        # month_ends always ends on ``end``: its last period is the report's period.
-        kpis = _sql_kpis(con, relation, metrics.loc[metrics["k"] == len(ends) - 1], start, end)
-        shares = _sql_open_without(con, as_of)
-    except duckdb.Error as exc:
-        raise SourceError(f"cannot read the store: {str(exc).splitlines()[0]}", file=str(path)) from exc
-    finally:
-        con.close()
-    return Province(peers, kpis, monthly, shares)
+                    measures.monthly_rates(population, start, end), open_without(population, as_of))

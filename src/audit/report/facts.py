@@ -8,7 +8,6 @@ when the audit read them, and fall back to the unit alone.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import pandas as pd
 from .. import measures
 from .._frames import lookup, member
 from ..contract import CATEGORIES, SEVERITIES
-from ..measures import month_ends, with_rates
+from ..measures import monthly_rates, with_rates
 from ..rules._common import assets_with_cases, auctions_with_assets
 from ..rules.collusion import co_bidding_pairs
 
@@ -50,16 +49,6 @@ def province_kpis(result: UnitAudit) -> dict[str, Any]:
     row: dict[str, Any] = {c: int(peers[c].sum()) for c in _SUMMED if c in peers}
     row["units"] = int(len(peers))
     return with_rates(row)
-
-
-def monthly_rates(records: CaseRecords, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The cumulative completion rate by cases and by money at each month's end of the
-    period (all units of ``records`` together): month_end, cases_rate, money_rate."""
-    rows = []
-    for month_end in month_ends(start, end):
-        m = measures.thads_metrics(records, start, month_end)
-        rows.append(with_rates({"month_end": month_end} | {c: int(m[c].sum()) for c in m.columns}))
-    return pd.DataFrame(rows, columns=["month_end", "cases_rate", "money_rate"])
 
 
 def owed_by_case(records: CaseRecords) -> pd.Series:

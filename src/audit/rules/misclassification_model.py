@@ -26,8 +26,10 @@ _FLAGS = ("land", "house", "vehicle", "bank_account", "income", "business")
 
 def case_features(records: CaseRecords, ctx: RuleContext) -> pd.DataFrame:
     """One row per verified case: verification findings and case traits (all numeric)."""
-    cases = records.cases
-    v = records.verifications.sort_values(["verification_date", "source_row"], kind="stable")
+    # Only the columns read: taking whole rows of a million cases is what costs.
+    cases = records.cases[["case_id", "amount_due", "debtor_kind", "received_date", "case_type"]]
+    v = records.verifications[["case_id", "verification_date", "source_row", *_FLAGS, "assets_value"]]
+    v = v.sort_values(["verification_date", "source_row"], kind="stable")
     latest = v.drop_duplicates("case_id", keep="last")
     # Each verified case's row in ``cases`` by an Arrow hash lookup (pandas' string index
     # lookups cost seconds on a national scan).
@@ -91,7 +93,8 @@ def _drivers(contrib: pd.DataFrame, top: int = 3) -> np.ndarray:
               Param("min_auc", float, 0.7, "cross-validated ROC AUC below which the model stays silent",
                     minimum=0.5, maximum=1, unit="probability"),
               Param("folds", int, 5, "folds of the cross-validation", minimum=2),
-              Param("max_train", int, 200_000, "cases the model is trained on at most (a seeded sample beyond)",
+              Param("max_train", int, 200_000,
+                    "cases the model is trained on at most (beyond, a seeded sample stratified by class)",
                     minimum=100)),
       title=("Việc chưa có điều kiện có dấu hiệu có điều kiện (mô hình)",
              "Without-conditions cases that look like cases with conditions (model)"),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from .._frames import lookup
+from .._frames import member, positions
 from ..records import CaseRecords
 from ._common import case_classification, case_frame, verification_dates
 from .context import RuleContext
@@ -23,14 +24,29 @@ def last_action(records: CaseRecords) -> pd.Series:
     return records.cached("last_action", lambda: _last_action(records))
 
 
-def _latest(cases: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
-    return lookup(cases["case_id"], frame.dropna(subset=[column]).groupby("case_id")[column].max())
+def _latest(cases: pd.DataFrame, frame: pd.DataFrame, column: str, pos: np.ndarray | None = None) -> np.ndarray:
+    """Each case's latest ``column`` in ``frame`` (NaT for none), aligned with ``cases``.
+
+    Grouped by the case's position (``pos``, computed here when not given): integer keys,
+    where grouping ten million events by their string case id takes seconds."""
+    if pos is None:
+        pos = positions(frame["case_id"], cases["case_id"])
+    days = frame[column].to_numpy(dtype="datetime64[s]").view("int64")
+    ok = (pos >= 0) & (days != np.iinfo(np.int64).min)  # NaT is the minimum int64
+    latest = pd.Series(days[ok]).groupby(pos[ok]).max()
+    out = np.full(len(cases), np.iinfo(np.int64).min, dtype="int64")
+    out[latest.index.to_numpy()] = latest.to_numpy()
+    return out.view("datetime64[s]")
 
 
 def _last_action(records: CaseRecords) -> pd.Series:
     cases = records.cases
-    ev = records.events.loc[~records.events["event_type"].isin(_NOT_ACTIONS)]
-    parts = [cases["received_date"], cases["decision_date"], _latest(cases, ev, "event_date"),
+    actions = ~member(records.events["event_type"], _NOT_ACTIONS).to_numpy()
+    ev = records.events.loc[actions]
+    event_pos = positions(records.events["case_id"], cases["case_id"])[actions]
+    parts = [cases["received_date"].to_numpy(dtype="datetime64[s]"),
+             cases["decision_date"].to_numpy(dtype="datetime64[s]"),
+             _latest(cases, ev, "event_date", event_pos),
              _latest(cases, verification_dates(records), "verification_date")]
     if not records.assets.empty:
         assets = records.assets[["asset_id", "case_id", "seizure_date"]]
@@ -40,7 +56,10 @@ def _last_action(records: CaseRecords) -> pd.Series:
         rounds = records.auctions.merge(assets[["asset_id", "case_id"]], on="asset_id")
         held = rounds.assign(auction_date=rounds["auction_date"].where(rounds["outcome"].isin(["sold", "failed"])))
         parts += [_latest(cases, rounds, "contract_date"), _latest(cases, held, "auction_date")]
-    return pd.concat(parts, axis=1).max(axis=1).astype("datetime64[s]")
+    # The latest of the dates (missing ones ignored; NaT when all are missing).
+    stacked = np.stack([np.asarray(a, dtype="datetime64[s]").view("int64") for a in parts])
+    last = stacked.max(axis=0)
+    return pd.Series(last.view("datetime64[s]"), index=cases.index, dtype="datetime64[s]")
 
 
 @rule("ST-NO-ACTION", kind="violation", category="stalled", severity="high", requires=("cases", "events"),
