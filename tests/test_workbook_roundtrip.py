@@ -42,7 +42,6 @@ def _review(path, decisions: dict[int, str]) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="reader lands with the register")
 def test_an_edited_findings_workbook_comes_back_as_dispositions(first_run, tmp_path):
     db, work = first_run
     edited = tmp_path / "findings.xlsx"
@@ -67,25 +66,3 @@ def test_an_edited_findings_workbook_comes_back_as_dispositions(first_run, tmp_p
     assert main(["run", "-q", "--source", str(db), "--unit", "KV01", "--as-of", AS_OF, "--out", str(refused),
                  "--dispositions", str(edited)]) == 2
     assert not (refused / "report.html").exists()
-
-
-@pytest.mark.slow
-def test_the_flat_sheet_reads_back_as_a_table_of_dispositions_today(first_run, tmp_path):
-    """Until the reader takes the workbook itself: its first sheet, read as a plain table, is
-    already a valid dispositions list (the same ids, the same words)."""
-    import pandas as pd
-
-    db, work = first_run
-    edited = tmp_path / "findings.xlsx"
-    edited.write_bytes((work / "first" / "findings.xlsx").read_bytes())
-    _review(edited, {2: "dismissed", 3: "confirmed"})
-    sheet = pd.read_excel(edited, sheet_name=0, dtype="str", engine="calamine")
-    decided = sheet.loc[sheet["disposition"].notna(), ["finding_id", "disposition"]]
-    assert len(decided) == 2 and set(sheet.columns) >= {"finding_id", "disposition", "reviewer", "decided_on",
-                                                         "reason", "evidence"}
-    decided.to_csv(tmp_path / "dispositions.csv", index=False)
-    out = tmp_path / "second"
-    assert main(["run", "-q", "--source", str(db), "--unit", "KV01", "--as-of", AS_OF, "--out", str(out),
-                 "--dispositions", str(tmp_path / "dispositions.csv")]) == 0
-    counts = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["conclusion"]["dispositions"]
-    assert (counts["dismissed"], counts["confirmed"], counts["unmatched"]) == (1, 1, 0)

@@ -197,8 +197,10 @@ def read_dispositions(source: str | Path | pd.DataFrame | None) -> pd.DataFrame:
         frame[col] = [_cell(v) for v in frame[col]] if col in frame else ""
     states = _state_names()
     frame["disposition"] = [states.get(_norm(v), _norm(v)) for v in frame["disposition"]]
-    # A row left entirely blank (the end of a sheet) is no decision at all.
-    blank = (frame["finding_id"] == "") & (frame["disposition"] == "")
+    # A row left entirely blank (the end of a sheet) is no decision at all, and neither is a
+    # finding the reviewer left undecided (findings.xlsx lists every finding, most left blank).
+    undecided = (frame["disposition"] == "") & (frame["reason"] == "") & (frame["evidence"] == "")
+    blank = ((frame["finding_id"] == "") & (frame["disposition"] == "")) | undecided
     frame = frame.loc[~blank].reset_index(drop=True)
     days: list[dt.date | None] = []
     for r in frame.itertuples(index=False):

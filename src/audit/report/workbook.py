@@ -41,14 +41,16 @@ COLUMNS = (("finding_id", "text", 24), ("severity", "text", 11), ("rule_id", "te
            ("amount", "money", 17), ("evidence", "wrap", 70), ("legal_basis", "wrap", 30),
            ("disposition", "text", 14), ("remedy", "wrap", 30), ("remedy_deadline", "date", 13),
            ("remedy_status", "wrap", 24))
-# The flat sheet of all findings; the last four columns are the reviewers'.
+# The flat sheet of all findings; the last five columns are the reviewers' (read back as
+# dispositions: ``evidence`` there is the evidence of a remedy, the finding's is ``finding_evidence``).
 FLAT_COLUMNS = (("finding_id", "text", 24), ("finding_kind", "text", 11), ("severity", "text", 9),
                 ("category", "text", 17), ("rule_id", "text", 20), ("title", "wrap", 34),
                 ("case_id", "text", 16), ("entity_type", "text", 11), ("entity_id", "text", 18),
                 ("executor_id", "text", 14), ("occurred_on", "date", 12), ("ongoing", "bool", 9),
                 ("days_over", "int", 10), ("amount", "money", 17), ("problem_id", "text", 24),
-                ("evidence", "wrap", 70), ("legal_basis", "wrap", 30), ("disposition", "text", 13),
-                ("reviewer", "text", 18), ("decided_on", "date", 12), ("reason", "wrap", 40))
+                ("finding_evidence", "wrap", 70), ("legal_basis", "wrap", 30), ("disposition", "text", 13),
+                ("reviewer", "text", 18), ("decided_on", "date", 12), ("reason", "wrap", 40),
+                ("evidence", "wrap", 40))
 DISPOSITION_CHOICES = ("confirmed", "dismissed", "remedied", "pending")
 SUMMARY = (("category", "text", 34), ("high", "int", 10), ("medium", "int", 12), ("low", "int", 10),
            ("total", "int", 12), ("cases", "int", 10), ("money_owed", "money", 24),
@@ -139,12 +141,14 @@ def _flat_sheet(wb, result: UnitAudit, disposition: pd.Series, name: str) -> Non
     rows = []
     for r, d in zip(f.to_dict("records"), given, strict=True):
         values = {**r, "title": rule_title(r["rule_id"], lang), "disposition": d or None,
-                  "reviewer": None, "decided_on": None, "reason": None}
+                  "reviewer": None, "decided_on": None, "reason": None, "finding_evidence": r["evidence"],
+                  "evidence": None}
         rows.append([None if missing(values.get(c)) else values.get(c) for c, _, _ in FLAT_COLUMNS])
     ws = _sheet(wb, name, FLAT_COLUMNS, [c for c, _, _ in FLAT_COLUMNS], rows, lang)
     choices_text = t("workbook.disposition_choices", lang, choices=", ".join(DISPOSITION_CHOICES))
     for j, (column, _, _) in enumerate(FLAT_COLUMNS, start=1):
-        note = t(f"workbook.columns.{column}", lang) + (f". {choices_text}" if column == "disposition" else "")
+        key = "remedy_evidence" if column == "evidence" else column
+        note = t(f"workbook.columns.{key}", lang) + (f". {choices_text}" if column == "disposition" else "")
         ws.cell(row=1, column=j).comment = Comment(note, "thads-audit")
     letter = get_column_letter([c for c, _, _ in FLAT_COLUMNS].index("disposition") + 1)
     choices = DataValidation(type="list", formula1='"' + ",".join(DISPOSITION_CHOICES) + '"', allow_blank=True,
