@@ -317,7 +317,7 @@ def _scan(args: argparse.Namespace) -> int:
         from .register import open_register
         from .runparams import RunParams
 
-        run = RunParams.build(args.as_of, args.period_start, args.period_end, args.lang, args.params)
+        run = RunParams.build(args.as_of, args.period_start, args.period_end, args.lang, args.rule_params)
         with open_register(target) as reg:
             reg.record_run(result.findings, kind="scan", unit_ids=sorted(result.kpis["unit_id"].astype("str")),
                            as_of=run.as_of, period_start=run.period_start, period_end=run.period_end,
