@@ -402,7 +402,7 @@ def test_workbook_opens_on_a_flat_sheet_of_every_finding(written, audit_result):
     header = [c.value for c in ws[1]]
     assert header == [c for c, _, _ in FLAT_COLUMNS]
     assert {"finding_id", "disposition", "reviewer", "decided_on", "reason", "evidence"} <= set(header)
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:U{ws.max_row}"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:V{ws.max_row}"
     assert ws.max_row == len(audit_result.findings) + 1
     ids = [ws.cell(row=i, column=1).value for i in range(2, ws.max_row + 1)]
     assert ids == audit_result.findings["finding_id"].tolist()

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..export import write_csv
 from .backend import DEFAULT_PATH, ENV_VAR
 from .sheet import STATES
 
@@ -105,7 +104,7 @@ def register(args: argparse.Namespace) -> int:
             shown = state[["finding_id", "rule_id", "unit_id", "case_id", "severity", "state", "needs_review",
                            "reviewer", "decided_on", "first_seen", "last_seen", "runs_seen"]]
             if args.csv is not None:
-                write_csv(state, args.csv)  # a BOM, formulas neutralised: opened in Excel as it is
+                state.to_csv(args.csv, index=False, encoding="utf-8-sig")  # a BOM: Excel reads it as UTF-8
                 print(f"{len(state)} findings: {args.csv}")
             else:
                 _print(shown)
