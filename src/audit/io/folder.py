@@ -19,6 +19,16 @@ __all__ = ["load_folder", "SUFFIXES"]
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
+def matched_files(folder: Path) -> dict[str, str]:
+    """The folder's file for each contract table (by file stem, in either language)."""
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+    except OSError as exc:
+        raise SourceError(f"cannot list the folder: {exc.strerror or exc}", file=str(folder)) from exc
+    return match_tables((p.name for p in files), str(folder), "file", key=lambda name: Path(name).stem,
+                        suffix=".csv")
+
+
 def load_folder(folder: Path, unit: str | Sequence[str] | None = None) -> RawSource:
     """Read every contract table found in ``folder``.
 
@@ -36,12 +46,7 @@ def load_folder(folder: Path, unit: str | Sequence[str] | None = None) -> RawSou
         If the folder cannot be listed, a required table's file is missing, or
         a file is unreadable or lacks a required column.
     """
-    try:
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
-    except OSError as exc:
-        raise SourceError(f"cannot list the folder: {exc.strerror or exc}", file=str(folder)) from exc
-    matched = match_tables((p.name for p in files), str(folder), "file",
-                           key=lambda name: Path(name).stem, suffix=".csv")
+    matched = matched_files(folder)
     raw = RawSource(description=str(folder))
     for table, name in matched.items():
         path = folder / name

@@ -19,15 +19,9 @@ __all__ = ["source_units"]
 
 def _folder_units(folder: Path) -> list[str]:
     from . import csv_dir, parquet
-    from .folder import SUFFIXES
+    from .folder import SUFFIXES, matched_files
 
-    try:
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
-    except OSError as exc:
-        raise SourceError(f"cannot list the folder: {exc.strerror or exc}", file=str(folder)) from exc
-    matched = match_tables((p.name for p in files), str(folder), "file",
-                           key=lambda name: Path(name).stem, suffix=".csv")
-    path = folder / matched["units"]
+    path = folder / matched_files(folder)["units"]
     if SUFFIXES[path.suffix.lower()] == "csv":
         frame = conform(csv_dir.read_csv_file(path, "units")[0], "units", str(path))
     else:
